@@ -1,0 +1,2 @@
+export { HealthRegistry } from './health.registry';
+export type { HealthIndicatorDefinition } from './health-indicator.definition';
