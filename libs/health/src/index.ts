@@ -1,2 +1,3 @@
 export { HealthRegistry } from './health.registry';
+export { StartupGate } from './startup.gate';
 export type { HealthIndicatorDefinition } from './health-indicator.definition';
