@@ -1,0 +1,13 @@
+export { killAll, trackedCount } from './child-processes';
+export { freePort } from './free-port';
+export { RedisServer, startRedis } from './redis-server';
+export {
+  SERVICE_MAIN,
+  ServiceProcess,
+  startService,
+  UNREACHABLE_MONGODB_URI,
+  UNREACHABLE_REDIS_URL,
+} from './service-process';
+export type { ExitResult, StartServiceOptions } from './service-process';
+export { mongoTarget } from './mongodb';
+export { waitFor } from './wait-for';
