@@ -1,0 +1,43 @@
+import { loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies the contract defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      httpAdapter: 'fastify',
+      redisUrl: 'redis://127.0.0.1:6379',
+      shutdown: { drainDelayMs: 5_000, timeoutMs: 30_000 },
+      health: { readinessInclude: ['mongodb', 'redis', 'memory', 'tsid'] },
+      tsid: { nodeId: undefined, nodeBits: 10, leaseTtlMs: 30_000, refreshIntervalMs: 10_000 },
+      upstream: { url: 'http://127.0.0.1:4000', timeoutMs: 2_000, breakerResetMs: 60_000 },
+      demoEndpoints: false,
+      metrics: { prefix: 'enterprise_service_' },
+      logLevel: 'info',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'Invalid configuration: PORT is "abc"; it must be an integer from 1 to 65535.'],
+    [{ PORT: '70000' }, 'PORT is "70000"'],
+    [{ HTTP_ADAPTER: 'koa' }, 'HTTP_ADAPTER is "koa"; it must be one of fastify, express.'],
+    [{ TSID_NODE_BITS: '21' }, 'TSID_NODE_BITS is "21"; it must be an integer from 0 to 20.'],
+    [{ TSID_NODE_BITS: '4', TSID_NODE_ID: '16' }, 'TSID_NODE_ID is "16"; it must be an integer from 0 to 15.'],
+    [{ TSID_LEASE_TTL_MS: '3000', TSID_REFRESH_INTERVAL_MS: '3000' }, 'it must be below TSID_LEASE_TTL_MS (3000)'],
+    [{ HEALTH_READINESS_INCLUDE: 'mongodb,disk' }, '"disk" is not a check'],
+    [{ DEMO_ENDPOINTS: 'yes' }, 'DEMO_ENDPOINTS is "yes"; it must be one of true, false.'],
+    [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS is "-1"; it must be an integer ≥ 0.'],
+  ])('rejects %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes credentials of a rejected URL', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://user:s3cret@host:6379' })).toThrow(
+      'REDIS_URL is "http://***@host:6379"; it must be a URL starting with redis:// or rediss://.',
+    );
+  });
+
+  it('derives the refresh interval from the lease TTL', () => {
+    expect(loadConfig({ TSID_LEASE_TTL_MS: '3000' }).tsid.refreshIntervalMs).toBe(1_000);
+  });
+});

@@ -1,0 +1,76 @@
+import { ConfigError } from './config.error';
+import { EnvReader } from './env-reader';
+
+export const READINESS_CHECKS = ['mongodb', 'redis', 'memory', 'tsid', 'circuit-breakers'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The reference service's configuration, read once from the environment (see shared/CONTRACT.md). */
+export interface AppConfig {
+  port: number;
+  httpAdapter: 'fastify' | 'express';
+  mongodbUri: string;
+  redisUrl: string;
+  shutdown: { drainDelayMs: number; timeoutMs: number };
+  health: { readinessInclude: string[] };
+  tsid: { nodeId: number | undefined; nodeBits: number; leaseTtlMs: number; refreshIntervalMs: number };
+  upstream: { url: string; timeoutMs: number; breakerResetMs: number };
+  demoEndpoints: boolean;
+  metrics: { prefix: string };
+  logLevel: (typeof LOG_LEVELS)[number];
+  service: { name: string; version: string };
+}
+
+export const APP_CONFIG = Symbol('enterprise-service:config');
+
+/** Parses and validates the environment; throws `ConfigError` on the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const nodeBits = read.integer('TSID_NODE_BITS', 10, 0, 20);
+  const leaseTtlMs = read.integer('TSID_LEASE_TTL_MS', 30_000, 1_000);
+  const refreshIntervalMs = read.integer('TSID_REFRESH_INTERVAL_MS', Math.floor(leaseTtlMs / 3), 100);
+  if (refreshIntervalMs >= leaseTtlMs) {
+    throw new ConfigError(
+      'TSID_REFRESH_INTERVAL_MS',
+      String(refreshIntervalMs),
+      `it must be below TSID_LEASE_TTL_MS (${leaseTtlMs})`,
+    );
+  }
+  return {
+    port: read.integer('PORT', 3000, 1, 65_535),
+    httpAdapter: read.oneOf('HTTP_ADAPTER', 'fastify', ['fastify', 'express']),
+    mongodbUri: read.url('MONGODB_URI', 'mongodb://127.0.0.1:27017/enterprise', ['mongodb:', 'mongodb+srv:']),
+    redisUrl: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    shutdown: {
+      drainDelayMs: read.integer('SHUTDOWN_DRAIN_DELAY_MS', 5_000, 0),
+      timeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0),
+    },
+    health: {
+      readinessInclude: read.list('HEALTH_READINESS_INCLUDE', ['mongodb', 'redis', 'memory', 'tsid'], READINESS_CHECKS),
+    },
+    tsid: {
+      nodeId: read.optionalInteger('TSID_NODE_ID', 0, 2 ** nodeBits - 1),
+      nodeBits,
+      leaseTtlMs,
+      refreshIntervalMs,
+    },
+    upstream: {
+      url: read.url('UPSTREAM_URL', 'http://127.0.0.1:4000', ['http:', 'https:']).replace(/\/+$/, ''),
+      timeoutMs: read.integer('UPSTREAM_TIMEOUT_MS', 2_000, 1),
+      breakerResetMs: read.integer('UPSTREAM_BREAKER_RESET_MS', 60_000, 1),
+    },
+    demoEndpoints: read.boolean('DEMO_ENDPOINTS', false),
+    metrics: {
+      prefix: read.string(
+        'METRICS_PREFIX',
+        'enterprise_service_',
+        /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/,
+        'it must be a Prometheus name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)',
+      ),
+    },
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    service: {
+      name: 'enterprise-service',
+      version: read.string('SERVICE_VERSION', process.env.npm_package_version ?? '0.1.0'),
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { ConfigError } from './config.error';
+
+type Env = Record<string, string | undefined>;
+
+/** Typed reads of environment variables; every failure names the variable, the value and what is allowed. */
+export class EnvReader {
+  constructor(private readonly env: Env) {}
+
+  /** The raw value, or undefined when unset or blank. */
+  raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string, pattern?: RegExp, allowed?: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (pattern && !pattern.test(value)) throw new ConfigError(name, value, allowed ?? `it must match ${pattern}`);
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    return this.optionalInteger(name, min, max) ?? fallback;
+  }
+
+  optionalInteger(name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const parsed = /^-?\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+      throw new ConfigError(name, value, `it must be ${range}`);
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const value = (this.raw(name) ?? fallback).toLowerCase() as T;
+    if (!allowed.includes(value)) throw new ConfigError(name, value, `it must be one of ${allowed.join(', ')}`);
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    return this.oneOf(name, String(fallback) as 'true' | 'false', ['true', 'false']) === 'true';
+  }
+
+  /** A URL whose scheme is one of `protocols` (e.g. `['redis:', 'rediss:']`). Never echoes credentials. */
+  url(name: string, fallback: string, protocols: readonly string[]): string {
+    const value = this.raw(name) ?? fallback;
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(value).protocol;
+    } catch {
+      protocol = undefined;
+    }
+    if (!protocol || !protocols.includes(protocol)) {
+      throw new ConfigError(
+        name,
+        redactUrl(value),
+        `it must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+      );
+    }
+    return value;
+  }
+
+  list(name: string, fallback: readonly string[], allowed: readonly string[]): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [...fallback];
+    const items = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+    const unknown = items.find((item) => !allowed.includes(item));
+    if (unknown !== undefined) {
+      throw new ConfigError(name, value, `"${unknown}" is not a check; use a comma list of ${allowed.join(', ')}`);
+    }
+    return [...new Set(items)];
+  }
+}
+
+/** Hides the user-info part of a URL-like string so it can be printed. */
+export function redactUrl(value: string): string {
+  return value.replace(/\/\/[^/@]*@/, '//***@');
+}

@@ -1,0 +1,64 @@
+import { RedisModule, type RedisModuleOptions } from '@liaoliaots/nestjs-redis';
+import { Logger, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import type { Redis } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MongoConnector } from './mongo.connector';
+import { reconnectDelay } from './reconnect-delay';
+
+/**
+ * MongoDB (mongoose) and Redis (ioredis through @liaoliaots/nestjs-redis), both connected in the background:
+ * a dependency that is down never blocks start-up or crashes the process; readiness says what is missing.
+ * Commands fail fast while a dependency is down (no mongoose buffering, no ioredis offline queue), so
+ * requests get a 503 at once instead of hanging.
+ */
+@Module({
+  imports: [
+    MongooseModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        uri: config.mongodbUri,
+        lazyConnection: true,
+        bufferCommands: false,
+        serverSelectionTimeoutMS: 2_000,
+        connectTimeoutMS: 2_000,
+      }),
+    }),
+    RedisModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (...args: unknown[]) => redisOptions(args[0] as AppConfig),
+    }),
+  ],
+  providers: [MongoConnector],
+})
+export class ConnectionsModule {}
+
+// The wrapper types its factory's arguments as unknown[].
+function redisOptions(config: AppConfig): RedisModuleOptions {
+  return {
+    readyLog: false,
+    errorLog: false,
+    config: {
+      url: config.redisUrl,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      retryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
+      onClientCreated: logRedisState,
+    },
+  };
+}
+
+function logRedisState(client: Redis): void {
+  const logger = new Logger('Redis');
+  let down = false;
+  client.on('ready', () => {
+    logger.log(down ? 'Redis reconnected' : 'Redis connected');
+    down = false;
+  });
+  // Logged once per outage, not once per reconnect attempt.
+  client.on('error', (error: Error) => {
+    if (!down) logger.warn(`Redis unreachable (${error.message}); reconnecting in the background`);
+    down = true;
+  });
+}

@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { reconnectDelay } from './reconnect-delay';
+
+/**
+ * Keeps trying to reach MongoDB in the background. The connection is created lazily, so start-up never waits
+ * for MongoDB; mongoose reconnects by itself once it has connected, but gives up on a failed *initial*
+ * connection, which this loop retries with capped exponential backoff until it succeeds or the app stops.
+ */
+@Injectable()
+export class MongoConnector implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('MongoDB');
+  private readonly stop = new AbortController();
+  private loop: Promise<void> | undefined;
+  private connectedOnce = false;
+
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    // Without a listener an 'error' event would throw; the loop below reports failures instead.
+    connection.on('error', () => undefined);
+    // Failed initial attempts emit 'disconnected' too; only a lost established connection is news.
+    connection.on('disconnected', () => {
+      if (this.connectedOnce) this.logger.warn('MongoDB disconnected; the driver is reconnecting');
+    });
+    connection.on('reconnected', () => this.logger.log('MongoDB reconnected'));
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop = this.connectInBackground();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stop.abort();
+    await this.loop;
+    await this.connection.close(true);
+  }
+
+  private async connectInBackground(): Promise<void> {
+    for (let attempt = 1; !this.stop.signal.aborted; attempt++) {
+      try {
+        if (attempt === 1) await this.connection.asPromise();
+        else await this.connection.openUri(this.config.mongodbUri);
+        this.connectedOnce = true;
+        this.logger.log('MongoDB connected');
+        return;
+      } catch (error) {
+        if (this.stop.signal.aborted) return;
+        const delay = reconnectDelay(attempt);
+        // The driver's message names host and port, never the credentials of the URI.
+        this.logger.warn(
+          `MongoDB unreachable (attempt ${attempt}: ${(error as Error).message}); retrying in ${Math.round(delay)} ms`,
+        );
+        await sleep(delay, undefined, { signal: this.stop.signal, ref: false }).catch(() => undefined);
+      }
+    }
+  }
+}

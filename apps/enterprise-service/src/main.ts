@@ -1,0 +1,21 @@
+import { isInvalidOptionError } from '@nestjs-reliability/common';
+import { createApp } from './app.factory';
+import { loadConfig } from './config/app-config';
+import { ConfigError } from './config/config.error';
+
+const EXIT_INVALID_CONFIG = 78;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(config);
+  await app.listen(config.port, '0.0.0.0');
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || isInvalidOptionError(error)) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(EXIT_INVALID_CONFIG);
+  }
+  process.stderr.write(`Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

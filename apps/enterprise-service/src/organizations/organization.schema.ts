@@ -1,0 +1,14 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { HydratedDocument } from 'mongoose';
+
+@Schema({ collection: 'organizations', timestamps: true, versionKey: false })
+export class Organization {
+  @Prop({ required: true, maxlength: 200 })
+  name!: string;
+
+  createdAt?: Date;
+  updatedAt?: Date;
+}
+
+export type OrganizationDocument = HydratedDocument<Organization>;
+export const OrganizationSchema = SchemaFactory.createForClass(Organization);
