@@ -1,3 +1,5 @@
+import { constants } from 'node:os';
+
 /** Exit codes that tell the orchestrator what happened (see the reference service contract). */
 export const ExitCode = {
   /** Graceful shutdown with every in-flight request answered. */
@@ -13,3 +15,11 @@ export const ExitCode = {
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * The code of a process ended by `signal` in the shell's convention, 128 + the signal number
+ * (SIGINT 130, SIGTERM 143): used when a second signal cuts the graceful sequence short.
+ */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
+}

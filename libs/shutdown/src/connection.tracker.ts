@@ -1,0 +1,165 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+
+/** Requests received on a socket whose responses have not closed yet. */
+const kActive = Symbol('nestjs-reliability.activeRequests');
+/** The latest response on a socket, to mark it `Connection: close` when the listener closes. */
+const kResponse = Symbol('nestjs-reliability.response');
+
+interface TrackedSocket extends Socket {
+  [kActive]?: number;
+  [kResponse]?: ServerResponse | undefined;
+}
+
+/** What `closeListener()` did, for the log line. */
+export interface ListenerCloseReport {
+  /** Idle keep-alive connections closed at once. */
+  idleClosed: number;
+  /** Connections still answering a request; they close after their response. */
+  busy: number;
+  /** Requests in flight. */
+  inFlight: number;
+}
+
+/**
+ * Counts in-flight requests and open connections of a Node `http.Server` (what Express and Fastify both run on),
+ * from the server's own `request` event to the response's `close`: requests that a guard, a pipe or a 404
+ * rejects count too, which an interceptor would miss.
+ *
+ * Per request it costs two counter updates, one property write and one listener shared by all responses.
+ */
+export class ConnectionTracker {
+  private readonly sockets = new Set<TrackedSocket>();
+  private inFlightCount = 0;
+  /** Set when shutdown begins: every response from then on says `Connection: close`. */
+  private draining = false;
+  /** Set when the listener closes: sockets close as soon as they are idle. */
+  private closed = false;
+  private whenIdle: (() => void) | undefined;
+  private readonly connectionEvent: 'connection' | 'secureConnection';
+
+  private readonly onConnection = (socket: TrackedSocket): void => {
+    this.track(socket);
+  };
+
+  private readonly onSocketClose: (this: TrackedSocket) => void;
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const socket = req.socket as TrackedSocket;
+    this.inFlightCount++;
+    // A connection accepted before the tracker was attached is adopted on its first request.
+    socket[kActive] = (socket[kActive] ?? this.track(socket)) + 1;
+    socket[kResponse] = res;
+    if (this.draining) res.setHeader('Connection', 'close');
+    res.on('close', this.onResponseClose);
+  };
+
+  private readonly onResponseClose: (this: ServerResponse) => void;
+
+  constructor(private readonly server: Server) {
+    // Over TLS, `request` sees the TLS socket, which `secureConnection` announces (`connection` gives the raw one).
+    this.connectionEvent = server instanceof TlsServer ? 'secureConnection' : 'connection';
+    // Listener functions are created once here, not per request; they read the socket or response from `this`.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const tracker = this;
+    this.onSocketClose = function (this: TrackedSocket) {
+      tracker.sockets.delete(this);
+    };
+    this.onResponseClose = function (this: ServerResponse) {
+      tracker.responseClosed(this);
+    };
+    server.on(this.connectionEvent, this.onConnection);
+    // Prepended so the count starts before the framework's handler runs (it may answer synchronously).
+    server.prependListener('request', this.onRequest);
+  }
+
+  /** Requests received whose responses have not finished or been aborted. */
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** Open connections, idle or busy. */
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  /** From now on every response carries `Connection: close`, so keep-alive clients move to other instances. */
+  startDraining(): void {
+    this.draining = true;
+  }
+
+  /**
+   * Stops accepting connections, closes idle keep-alive connections at once, and makes the responses still
+   * being written close their connection when done.
+   */
+  closeListener(): ListenerCloseReport {
+    this.draining = true;
+    this.closed = true;
+    // The callback receives ERR_SERVER_NOT_RUNNING when the server never listened or is already closed: fine.
+    this.server.close(() => undefined);
+    let idleClosed = 0;
+    let busy = 0;
+    for (const socket of this.sockets) {
+      if (!socket[kActive]) {
+        socket.destroy();
+        idleClosed++;
+      } else {
+        busy++;
+        const response = socket[kResponse];
+        if (response && !response.headersSent) response.setHeader('Connection', 'close');
+      }
+    }
+    return { idleClosed, busy, inFlight: this.inFlightCount };
+  }
+
+  /** Resolves true once no request is in flight, or false when `timeoutMs` passes first. */
+  waitForInFlight(timeoutMs: number): Promise<boolean> {
+    if (this.inFlightCount === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      // Deliberately not unref'd: the sequence must finish even if nothing else keeps the process alive.
+      const timer = setTimeout(() => {
+        this.whenIdle = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.whenIdle = () => {
+        clearTimeout(timer);
+        this.whenIdle = undefined;
+        resolve(true);
+      };
+    });
+  }
+
+  /** Destroys every open connection, cutting what is still in flight; returns how many were open. */
+  destroyAll(): number {
+    const count = this.sockets.size;
+    for (const socket of this.sockets) socket.destroy();
+    return count;
+  }
+
+  /** Removes the tracker's listeners from the server. */
+  detach(): void {
+    this.server.off(this.connectionEvent, this.onConnection);
+    this.server.off('request', this.onRequest);
+    for (const socket of this.sockets) socket.off('close', this.onSocketClose);
+    this.sockets.clear();
+  }
+
+  private track(socket: TrackedSocket): number {
+    socket[kActive] = 0;
+    this.sockets.add(socket);
+    socket.on('close', this.onSocketClose);
+    return 0;
+  }
+
+  private responseClosed(res: ServerResponse): void {
+    this.inFlightCount--;
+    const socket = res.req.socket as TrackedSocket;
+    const active = (socket[kActive] ?? 1) - 1;
+    socket[kActive] = active;
+    if (socket[kResponse] === res) socket[kResponse] = undefined;
+    // A response whose headers went out before the listener closed may have promised keep-alive: end it here.
+    if (this.closed && active === 0) socket.end();
+    if (this.inFlightCount === 0) this.whenIdle?.();
+  }
+}
