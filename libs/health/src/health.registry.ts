@@ -1,12 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import type { HealthIndicatorDefinition } from './health-indicator.definition';
 
-/** PUBLIC API CONTRACT (owned by libs/health): where indicators are registered, at `onModuleInit` or later. */
+/**
+ * PUBLIC API CONTRACT (owned by libs/health): where indicators are registered. Register in `onModuleInit`
+ * (or earlier) so the readiness group (`include`) can be checked at bootstrap; later registrations join
+ * the next background round.
+ */
 @Injectable()
 export class HealthRegistry {
   private readonly definitions = new Map<string, HealthIndicatorDefinition>();
 
   register(definition: HealthIndicatorDefinition): void {
+    if (typeof definition.name !== 'string' || definition.name === '') {
+      throw new Error('A health indicator needs a non-empty name; it becomes the key of its check in readiness.');
+    }
     if (this.definitions.has(definition.name)) {
       throw new Error(`A health indicator named "${definition.name}" is already registered; give each a unique name.`);
     }
@@ -15,5 +22,9 @@ export class HealthRegistry {
 
   list(): HealthIndicatorDefinition[] {
     return [...this.definitions.values()];
+  }
+
+  names(): string[] {
+    return [...this.definitions.keys()];
   }
 }

@@ -1,3 +1,14 @@
+export { HealthModule } from './health.module';
 export { HealthRegistry } from './health.registry';
+export { HealthService } from './health.service';
 export { StartupGate } from './startup.gate';
+export { HealthIndicatorCheck } from './health-indicator.decorator';
+export { HealthCheckRunner } from './health-check.runner';
+export { MemoryHealthIndicator } from './indicators/memory.health';
+export { MongoDbHealthIndicator } from './indicators/mongodb.health';
+export { RedisHealthIndicator } from './indicators/redis.health';
 export type { HealthIndicatorDefinition } from './health-indicator.definition';
+export type { HealthModuleOptions } from './health.options';
+export type { CheckOutcome, CheckStatus, HealthCheckRunnerOptions, HealthSnapshot } from './health-check.runner';
+export type { ProbeAnswer } from './health.service';
+export type { StartupHold } from './startup.gate';

@@ -1,0 +1,13 @@
+import { DiscoveryService } from '@nestjs/core';
+import type { HealthIndicatorDefinition } from './health-indicator.definition';
+
+/**
+ * Registers a provider's method as a health indicator, as `HealthRegistry.register` would:
+ *
+ * ```ts
+ * @HealthIndicatorCheck({ name: 'work-queue', critical: false })
+ * canClaimWork(): HealthIndicatorResult { ... }
+ * ```
+ * The method is found at module initialisation and called with its instance as `this`.
+ */
+export const HealthIndicatorCheck = DiscoveryService.createDecorator<Omit<HealthIndicatorDefinition, 'check'>>();

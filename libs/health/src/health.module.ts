@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { HEALTH_MODULE_OPTIONS, ConfigurableModuleClass } from './health.module-definition';
+import { resolveHealthOptions } from './health.options';
+import { HealthProbeRoutes } from './health-probe.routes';
+import { HealthRegistry } from './health.registry';
+import { HealthService } from './health.service';
+import { RESOLVED_HEALTH_OPTIONS } from './health.tokens';
+import { StartupGate } from './startup.gate';
+
+/**
+ * `/health/liveness`, `/health/readiness` and `/health/startup`, the built-in MongoDB, Redis and memory checks,
+ * and the registry other modules add their checks to. Global by default; re-exports terminus's
+ * `HealthIndicatorService` so indicators anywhere can build their results.
+ */
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
+  providers: [
+    { provide: RESOLVED_HEALTH_OPTIONS, useFactory: resolveHealthOptions, inject: [HEALTH_MODULE_OPTIONS] },
+    HealthRegistry,
+    StartupGate,
+    HealthService,
+    HealthProbeRoutes,
+  ],
+  exports: [HealthRegistry, StartupGate, HealthService, TerminusModule],
+})
+export class HealthModule extends ConfigurableModuleClass {}
