@@ -1,0 +1,49 @@
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { HealthRegistry } from '@nestjs-reliability/health';
+import { RESILIENCE_OPTIONS } from './resilience.module-definition';
+import type { ResilienceModuleOptions } from './resilience.options';
+import { ResilienceService } from './resilience.service';
+
+/**
+ * Readiness check `circuit-breakers`: down, listing them, while any breaker is open or half-open. Registered
+ * non-critical by default, so readiness reports it `degraded` and the instance keeps serving (fallbacks work
+ * better than a pod taken out of rotation because a dependency is down).
+ */
+@Injectable()
+export class CircuitBreakersHealth implements OnModuleInit {
+  private readonly name: string;
+
+  constructor(
+    @Inject(RESILIENCE_OPTIONS) private readonly options: ResilienceModuleOptions,
+    private readonly resilience: ResilienceService,
+    @Optional() private readonly registry?: HealthRegistry,
+    @Optional() private readonly indicators: HealthIndicatorService = new HealthIndicatorService(),
+  ) {
+    this.name = options.health?.name ?? 'circuit-breakers';
+  }
+
+  onModuleInit(): void {
+    if (this.registry === undefined || this.options.health?.enabled === false) return;
+    this.registry.register({
+      name: this.name,
+      critical: this.options.health?.critical ?? false,
+      check: () => this.check(),
+    });
+  }
+
+  check(): HealthIndicatorResult {
+    const open: string[] = [];
+    const halfOpen: string[] = [];
+    const breakers = this.resilience.runtime.breakers.list();
+    for (const breaker of breakers) {
+      const state = breaker.state;
+      if (state === 'open') open.push(breaker.name);
+      else if (state === 'half-open') halfOpen.push(breaker.name);
+    }
+    const session = this.indicators.check(this.name);
+    return open.length + halfOpen.length === 0
+      ? session.up({ breakers: breakers.length })
+      : session.down({ open, halfOpen });
+  }
+}
