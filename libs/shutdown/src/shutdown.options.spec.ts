@@ -27,9 +27,15 @@ describe('shutdown options', () => {
 
   it.each([
     [{ timeoutMs: -1 }, 'ShutdownModule: option "timeoutMs" is -1; it must be an integer from 0 to 2147483647.'],
-    [{ drainDelayMs: 1.5 }, 'ShutdownModule: option "drainDelayMs" is 1.5; it must be an integer from 0 to 2147483647.'],
+    [
+      { drainDelayMs: 1.5 },
+      'ShutdownModule: option "drainDelayMs" is 1.5; it must be an integer from 0 to 2147483647.',
+    ],
     [{ hookTimeoutMs: 0 }, 'ShutdownModule: option "hookTimeoutMs" is 0; it must be an integer from 1 to 2147483647.'],
-    [{ timeoutMs: 2 ** 31 }, 'ShutdownModule: option "timeoutMs" is 2147483648; it must be an integer from 0 to 2147483647.'],
+    [
+      { timeoutMs: 2 ** 31 },
+      'ShutdownModule: option "timeoutMs" is 2147483648; it must be an integer from 0 to 2147483647.',
+    ],
     [{ signals: ['SIGKILL'] }, 'option "signals[0]" is "SIGKILL"; it must name a signal a process can handle'],
     [{ signals: ['SIGTERM', 'TERM'] }, 'option "signals[1]" is "TERM"; it must name a signal a process can handle'],
     [{ exit: 'process.exit' }, 'option "exit" is "process.exit"; it must be a function'],
