@@ -5,3 +5,6 @@ export { TsidUnavailableError, isTsidUnavailableError } from './tsid-unavailable
 export { ClockMovedBackwardsError, isClockMovedBackwardsError } from './clock-moved-backwards.error';
 export type { TsidGeneratorOptions, IssueWindow } from './tsid.generator';
 export type { DecodedTsid, TsidLayoutOptions } from './tsid.codec';
+export { NodeLease } from './node-lease';
+export { NodeIdsExhaustedError, isNodeIdsExhaustedError } from './node-ids-exhausted.error';
+export type { NodeLeaseOptions, RefreshOutcome } from './node-lease';
