@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { SERVICE_MAIN } from './service-process';
 
 /** Runs once per e2e run: the build must exist, and MongoDB is found (or the reason it is not is printed once). */
@@ -7,23 +10,31 @@ export default async function globalSetup(): Promise<void> {
     throw new Error(`${SERVICE_MAIN} is missing: the e2e suite spawns the built service; run \`npm run build\` first.`);
   }
   if (process.env.MONGODB_URI) return;
-  try {
-    const { MongoMemoryServer } = await import('mongodb-memory-server');
-    const server = await withTimeout(MongoMemoryServer.create(), 20_000);
-    process.env.MONGODB_URI = server.getUri('enterprise-test');
-    (globalThis as { __MONGOD__?: { stop(): Promise<boolean> } }).__MONGOD__ = server;
-  } catch (error) {
-    const reason = `no MongoDB for Mongo-backed tests (MONGODB_URI is not set; mongodb-memory-server could not start: ${
-      (error as Error).message.split('\n')[0]
-    })`;
-    process.env.MONGODB_SKIP_REASON = reason;
-    console.log(`\n[e2e] Skipping Mongo-backed tests: ${reason}\n`);
+  const line = await firstLineOfMemoryServer();
+  if (line.startsWith('URI ')) {
+    process.env.MONGODB_URI = line.slice(4);
+    return;
   }
+  const reason = `MONGODB_URI is not set and mongodb-memory-server could not start (${line.replace(/^ERROR /, '')})`;
+  process.env.MONGODB_SKIP_REASON = reason;
+  console.log(`\n[e2e] Skipping Mongo-backed tests: ${reason}\n`);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
-  ]);
+function firstLineOfMemoryServer(): Promise<string> {
+  const child = spawn(process.execPath, [join(__dirname, 'mongo-memory-server.child.js')], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  (globalThis as { __MONGOD_PROCESS__?: typeof child }).__MONGOD_PROCESS__ = child;
+  const lines = createInterface({ input: child.stdout });
+  let timer: NodeJS.Timeout | undefined;
+  return new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('ERROR no answer within 60 s'), 60_000);
+    lines.once('line', resolve);
+    child.once('exit', () => resolve('ERROR it exited without a word'));
+  }).finally(() => {
+    clearTimeout(timer);
+    lines.close();
+    child.stdout.destroy();
+    child.unref();
+  });
 }

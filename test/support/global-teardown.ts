@@ -1,4 +1,6 @@
-/** Stops the mongodb-memory-server that global setup may have started. */
-export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __MONGOD__?: { stop(): Promise<boolean> } }).__MONGOD__?.stop();
+import type { ChildProcess } from 'node:child_process';
+
+/** Stops the mongodb-memory-server process that global setup may have started. */
+export default function globalTeardown(): void {
+  (globalThis as { __MONGOD_PROCESS__?: ChildProcess }).__MONGOD_PROCESS__?.kill('SIGTERM');
 }
