@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import {
+  Body,
+  type CanActivate,
+  Controller,
+  type DynamicModule,
+  type ExecutionContext,
+  Get,
+  type INestApplication,
+  Injectable,
+  Module,
+  Param,
+  Post,
+  ValidationPipe,
+} from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { IsString, Length } from 'class-validator';
+import { MetricsModule, type MetricsModuleOptions } from '@nestjs-reliability/metrics';
+
+export type AdapterName = 'express' | 'fastify';
+
+class CreateOrganizationDto {
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+}
+
+@Controller('organizations')
+class OrganizationsController {
+  @Get('boom')
+  boom(): never {
+    throw new Error('kaboom');
+  }
+
+  @Get(':id')
+  find(@Param('id') id: string): { id: string } {
+    return { id };
+  }
+
+  @Post()
+  create(@Body() body: CreateOrganizationDto): { name: string } {
+    return { name: body.name };
+  }
+}
+
+/** A global guard that lets a request through only when it carries `x-allow`: the metrics route must not need it. */
+@Injectable()
+class AllowHeaderGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>();
+    return request.headers['x-allow'] !== undefined;
+  }
+}
+
+@Module({})
+class TestAppModule {
+  static with(options: MetricsModuleOptions): DynamicModule {
+    return {
+      module: TestAppModule,
+      imports: [MetricsModule.forRoot(options)],
+      controllers: [OrganizationsController],
+      providers: [{ provide: APP_GUARD, useClass: AllowHeaderGuard }],
+    };
+  }
+}
+
+/** A listening app on 127.0.0.1 with a global prefix `api`, a validation pipe and a deny-by-default global guard. */
+export async function startTestApp(
+  adapter: AdapterName,
+  options: MetricsModuleOptions = {},
+): Promise<{ app: INestApplication; url: string }> {
+  const app = await NestFactory.create(
+    TestAppModule.with({ prefix: 'test_', ...options }),
+    adapter === 'express' ? new ExpressAdapter() : new FastifyAdapter(),
+    { logger: false },
+  );
+  app.setGlobalPrefix('api');
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+/** `name{labels}` → value for every sample whose name starts with `prefix`. */
+export function samples(text: string, prefix: string): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || !line.startsWith(prefix)) continue;
+    const at = line.lastIndexOf(' ');
+    result.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return result;
+}
+
+/** What `promtool check metrics` says about an exposition (empty when it has nothing to report). */
+export function promtoolProblems(text: string): string {
+  const run = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (run.error) throw run.error;
+  return `${run.stdout}${run.stderr}`.trim() + (run.status === 0 ? '' : `\n(exit ${run.status})`);
+}
