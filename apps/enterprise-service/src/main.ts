@@ -1,4 +1,5 @@
 import { isInvalidOptionError } from '@nestjs-reliability/common';
+import { ShutdownService } from '@nestjs-reliability/shutdown';
 import { createApp } from './app.factory';
 import { loadConfig } from './config/app-config';
 import { ConfigError } from './config/config.error';
@@ -8,6 +9,8 @@ const EXIT_INVALID_CONFIG = 78;
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
+  // Owns SIGTERM/SIGINT (instead of enableShutdownHooks): readiness 503, drain, close, wait, hooks, exit.
+  app.get(ShutdownService).attach(app);
   await app.listen(config.port, '0.0.0.0');
 }
 
