@@ -96,7 +96,7 @@ export class RedisServer {
     client.on('error', () => undefined);
     try {
       await client.connect();
-      const reply = (await client.call(args[0], ...args.slice(1))) as unknown;
+      const reply = await client.call(args[0], ...args.slice(1));
       return String(reply);
     } finally {
       client.disconnect();
