@@ -15,43 +15,26 @@ export class TimeoutPolicy {
   execute<T>(fn: (signal: AbortSignal) => T | Promise<T>, outer?: AbortSignal): Promise<T> {
     const controller = new AbortController();
     const signal = controller.signal;
-    return new Promise<T>((resolve, reject) => {
-      const onOuterAbort = () => {
-        clearTimeout(timer);
-        controller.abort(outer!.reason);
-        reject(outer!.reason as Error);
-      };
-      const timer = setTimeout(() => {
-        outer?.removeEventListener('abort', onOuterAbort);
+    let timer: NodeJS.Timeout | undefined;
+    let onOuterAbort: (() => void) | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
         const error = new TimeoutError(this.operation, this.ms);
         controller.abort(error);
         reject(error);
       }, this.ms);
-      if (outer !== undefined) {
-        if (outer.aborted) return onOuterAbort();
-        outer.addEventListener('abort', onOuterAbort, { once: true });
-      }
-      const settle = () => {
-        clearTimeout(timer);
-        outer?.removeEventListener('abort', onOuterAbort);
+      if (outer === undefined) return;
+      onOuterAbort = () => {
+        controller.abort(outer.reason);
+        reject(outer.reason as Error);
       };
-      let result: T | Promise<T>;
-      try {
-        result = runWithSignal(signal, () => fn(signal));
-      } catch (error) {
-        settle();
-        return reject(error);
-      }
-      Promise.resolve(result).then(
-        (value) => {
-          settle();
-          resolve(value);
-        },
-        (error: unknown) => {
-          settle();
-          reject(error);
-        },
-      );
+      if (outer.aborted) onOuterAbort();
+      else outer.addEventListener('abort', onOuterAbort, { once: true });
+    });
+    const work = new Promise<T>((resolve) => resolve(runWithSignal(signal, () => fn(signal))));
+    return Promise.race([work, deadline]).finally(() => {
+      clearTimeout(timer);
+      if (onOuterAbort !== undefined) outer!.removeEventListener('abort', onOuterAbort);
     });
   }
 }
