@@ -8,3 +8,8 @@ export type { DecodedTsid, TsidLayoutOptions } from './tsid.codec';
 export { NodeLease } from './node-lease';
 export { NodeIdsExhaustedError, isNodeIdsExhaustedError } from './node-ids-exhausted.error';
 export type { NodeLeaseOptions, RefreshOutcome } from './node-lease';
+export { TsidModule } from './tsid.module';
+export { TsidService } from './tsid.service';
+export { NodeLeaseService } from './node-lease.service';
+export { TSID_DEFAULTS } from './tsid.options';
+export type { TsidModuleOptions, TsidLeaseOptions } from './tsid.options';

@@ -78,6 +78,15 @@ export class TsidGenerator {
     return this.issued === 0 ? -Infinity : this.last;
   }
 
+  /** Whether an ID could be issued now, and if not, why (the message `generate()` would throw). */
+  status(): { available: true; nodeId: number; until: number } | { available: false; reason: string } {
+    const now = Math.max(this.clock(), this.last);
+    if (this.until === -Infinity || now > this.until || now <= this.after) {
+      return { available: false, reason: this.unavailable(now).message };
+    }
+    return { available: true, nodeId: this.nodeId, until: this.until };
+  }
+
   /** Starts issuing for `nodeId`, strictly after `after` and up to `until` (use Infinity for a static node ID). */
   assign({ nodeId, after, until }: IssueWindow): void {
     checkInteger('Tsid', 'nodeId', nodeId, 0, this.codec.maxNodeId);

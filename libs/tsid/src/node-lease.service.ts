@@ -1,0 +1,200 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { StartupGate, type StartupHold } from '@nestjs-reliability/health';
+import { MetricsService } from '@nestjs-reliability/metrics';
+import { ExitCode, ShutdownService } from '@nestjs-reliability/shutdown';
+import type { Counter } from 'prom-client';
+import { isNodeIdsExhaustedError } from './node-ids-exhausted.error';
+import { NodeLease, type RefreshOutcome } from './node-lease';
+import { RESOLVED_TSID_OPTIONS } from './tsid.module-definition';
+import type { ResolvedTsidOptions } from './tsid.options';
+import { TsidService } from './tsid.service';
+import type { IssueWindow } from './tsid.generator';
+
+const REFRESH_JOB = 'tsid-lease-refresh';
+const MAX_RETRY_DELAY_MS = 5_000;
+
+/**
+ * Drives the Redis lease of the node ID: acquires it in the background at bootstrap (holding the startup gate
+ * until it is held), refreshes it from a scheduled interval, stops issuing and shuts the instance down with
+ * exit code 75 when it is lost or stolen, and releases it on graceful shutdown if it still holds it.
+ */
+@Injectable()
+export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('TsidLease');
+  private readonly lease: NodeLease | undefined;
+  private readonly lost: Counter | undefined;
+  private readonly stolen: Counter | undefined;
+  private startupHold: StartupHold | undefined;
+  private window: IssueWindow | undefined;
+  private refreshing = false;
+  private refreshFailing = false;
+  private stopped = false;
+
+  constructor(
+    @Inject(RESOLVED_TSID_OPTIONS) private readonly options: ResolvedTsidOptions,
+    private readonly tsid: TsidService,
+    private readonly scheduler: SchedulerRegistry,
+    @Optional() metrics?: MetricsService,
+    @Optional() private readonly shutdown?: ShutdownService,
+    @Optional() private readonly startupGate?: StartupGate,
+  ) {
+    if (!options.lease) return;
+    this.lease = new NodeLease({
+      redis: options.lease.redis,
+      nodeBits: options.nodeBits,
+      ttlMs: options.lease.ttlMs,
+      maxClockSkewMs: options.maxClockSkewMs,
+      keyPrefix: options.lease.keyPrefix,
+      clock: options.clock,
+    });
+    const generator = tsid.generator;
+    const clock = options.clock;
+    metrics?.gauge({
+      name: 'tsid_lock_ttl_seconds',
+      help: 'Seconds this instance may still issue TSIDs without another successful lease refresh; 0 when it may not.',
+      collect() {
+        const window = generator.window;
+        this.set(window ? Math.max(0, (window.until - clock()) / 1000) : 0);
+      },
+    });
+    this.lost = metrics?.counter({ name: 'tsid_lock_lost_total', help: 'TSID node leases found missing in Redis.' });
+    this.stolen = metrics?.counter({
+      name: 'tsid_lock_stolen_total',
+      help: 'TSID node leases found held by another instance.',
+    });
+    this.lost?.inc(0);
+    this.stolen?.inc(0);
+  }
+
+  /** This incarnation's lease token, or undefined with a static node ID. */
+  get token(): string | undefined {
+    return this.lease?.token;
+  }
+
+  onModuleInit(): void {
+    if (this.lease) this.startupHold = this.startupGate?.hold('tsid');
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.lease) void this.acquire(this.lease);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.scheduler.doesExist('interval', REFRESH_JOB)) this.scheduler.deleteInterval(REFRESH_JOB);
+    const window = this.window;
+    if (!this.lease || !window) return;
+    this.window = undefined;
+    this.tsid.generator.revoke('the instance is shutting down');
+    try {
+      const released = await this.lease.release(this.tsid.generator.lastTimestamp, window.after);
+      this.logger.log(
+        released
+          ? `Released TSID node ID ${window.nodeId}`
+          : `TSID node ID ${window.nodeId} was no longer held by this instance; left it untouched`,
+      );
+    } catch (error) {
+      this.logger.warn(
+        `Could not release TSID node ID ${window.nodeId} (its lease expires by itself): ${describe(error)}`,
+      );
+    }
+  }
+
+  private async acquire(lease: NodeLease): Promise<void> {
+    for (let attempt = 1, delay = 100; !this.stopped; attempt++, delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
+      try {
+        const window = await lease.acquire();
+        if (this.stopped) {
+          await lease.release(-Infinity, window.after);
+          return;
+        }
+        this.window = window;
+        this.tsid.generator.assign(window);
+        this.startupHold?.release();
+        const waitMs = window.after - this.options.clock();
+        this.logger.log(
+          `Leased TSID node ID ${window.nodeId} (token ${lease.token})` +
+            (waitMs > 0
+              ? `; issuing from ${new Date(window.after + 1).toISOString()}, after earlier holders' range`
+              : ''),
+        );
+        this.scheduler.addInterval(
+          REFRESH_JOB,
+          setInterval(() => void this.refresh(lease), this.options.lease!.refreshIntervalMs).unref(),
+        );
+        return;
+      } catch (error) {
+        if (isNodeIdsExhaustedError(error)) {
+          this.logger.error(error.message);
+          this.terminate(error.message, ExitCode.Fatal);
+          return;
+        }
+        this.logger.warn(
+          `Could not lease a TSID node ID yet (attempt ${attempt}, retrying in ${delay} ms): ${describe(error)}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      }
+    }
+  }
+
+  private async refresh(lease: NodeLease): Promise<void> {
+    if (this.refreshing || this.stopped || !this.window) return;
+    this.refreshing = true;
+    try {
+      const outcome = await lease.refresh();
+      if (this.stopped) return;
+      if (outcome.status === 'extended') {
+        this.tsid.generator.extend(outcome.until);
+        if (this.refreshFailing) this.logger.log(`TSID lease of node ID ${this.window.nodeId} refreshed again`);
+        this.refreshFailing = false;
+      } else {
+        this.onLeaseGone(lease, this.window.nodeId, outcome);
+      }
+    } catch (error) {
+      if (!this.refreshFailing) {
+        this.logger.warn(
+          `Could not refresh the TSID lease of node ID ${this.window?.nodeId} (IDs stop at ` +
+            `${new Date(this.tsid.generator.window?.until ?? 0).toISOString()} unless a refresh succeeds): ${describe(error)}`,
+        );
+      }
+      this.refreshFailing = true;
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private onLeaseGone(
+    lease: NodeLease,
+    nodeId: number,
+    outcome: Exclude<RefreshOutcome, { status: 'extended' }>,
+  ): void {
+    const what =
+      outcome.status === 'lost'
+        ? `lost (its key ${lease.nodeKey(nodeId)} is gone from Redis)`
+        : `stolen (its key ${lease.nodeKey(nodeId)} holds another instance's token)`;
+    const reason = `the TSID lease of node ID ${nodeId} was ${what}`;
+    this.tsid.generator.revoke(`${reason}; the instance is shutting down to lease again`);
+    this.window = undefined;
+    this.stopped = true;
+    this.scheduler.deleteInterval(REFRESH_JOB);
+    (outcome.status === 'lost' ? this.lost : this.stolen)?.inc();
+    this.logger.error({
+      msg: `Stopped issuing TSIDs: ${reason}; shutting down with exit code ${ExitCode.LeaseLost}`,
+      nodeId,
+      expected: lease.token,
+      actual: outcome.status === 'stolen' ? outcome.holder : null,
+    });
+    this.terminate(reason, ExitCode.LeaseLost);
+  }
+
+  private terminate(reason: string, code: ExitCode): void {
+    if (this.shutdown) this.shutdown.shutdown(reason, code);
+    else this.options.exit(code);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

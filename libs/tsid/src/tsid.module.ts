@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { NodeLeaseService } from './node-lease.service';
+import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, RESOLVED_TSID_OPTIONS } from './tsid.module-definition';
+import { resolveTsidOptions } from './tsid.options';
+import { TsidHealthIndicator } from './tsid.health';
+import { TsidService } from './tsid.service';
+
+/**
+ * TSIDs with a static node ID (`nodeId`) or one leased in Redis (`lease`). Registers the `tsid` readiness check and
+ * a startup hold when the health module is present, metrics when the metrics module is, and shuts down through
+ * the shutdown module when the lease is lost (otherwise it exits with code 75 itself).
+ */
+@Module({
+  imports: [ScheduleModule.forRoot()],
+  providers: [
+    { provide: RESOLVED_TSID_OPTIONS, useFactory: resolveTsidOptions, inject: [MODULE_OPTIONS_TOKEN] },
+    TsidService,
+    NodeLeaseService,
+    TsidHealthIndicator,
+  ],
+  exports: [TsidService],
+})
+export class TsidModule extends ConfigurableModuleClass {}

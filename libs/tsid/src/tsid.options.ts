@@ -1,0 +1,102 @@
+import type { Redis } from 'ioredis';
+import { checkInteger, InvalidOptionError } from '@nestjs-reliability/common';
+import { DEFAULT_NODE_BITS, DEFAULT_TSID_EPOCH } from './tsid.codec';
+
+export interface TsidLeaseOptions {
+  /** The application's ioredis client (e.g. `inject: [getRedisToken('default')]` in `forRootAsync`). */
+  redis: Redis;
+  /** Lease length in Redis, and how long past its last successful refresh an instance may issue (default 30 000). */
+  ttlMs?: number;
+  /** How often the lease is checked and extended (default `ttlMs / 3`). */
+  refreshIntervalMs?: number;
+  /** Redis key prefix (default `sys:tsid:`); use a hash tag such as `{tsid}:` on Redis Cluster. */
+  keyPrefix?: string;
+}
+
+export interface TsidModuleOptions {
+  /** Bits of the node ID, 0–20 (default 10); the counter gets the rest of 22. The same on every instance. */
+  nodeBits?: number;
+  /** Unix milliseconds of timestamp 0 (default 2020-01-01T00:00:00Z). The same on every instance. */
+  epoch?: number;
+  /** A fixed node ID (e.g. a StatefulSet ordinal): no lease is taken. Exactly one of `nodeId` and `lease`. */
+  nodeId?: number;
+  /** Lease a node ID in Redis. */
+  lease?: TsidLeaseOptions;
+  /** Largest clock difference between any two instances or an instance and Redis (default 1000 ms). */
+  maxClockSkewMs?: number;
+  /** How far the issued timestamp may run ahead of a clock that stepped back (default 1000 ms). */
+  maxClockBackwardMs?: number;
+  /** Added to this process's clock. For skew tests only; never set it in production. */
+  clockOffsetMs?: number;
+  /** Ends the process when the lease is lost and no `ShutdownService` is available (default `process.exit`). */
+  exit?: (code: number) => void;
+}
+
+export interface ResolvedTsidOptions {
+  nodeBits: number;
+  epoch: number;
+  nodeId: number | undefined;
+  lease: (Required<Omit<TsidLeaseOptions, 'redis'>> & { redis: Redis }) | undefined;
+  maxClockSkewMs: number;
+  maxClockBackwardMs: number;
+  clock: () => number;
+  exit: (code: number) => void;
+}
+
+export const TSID_DEFAULTS = {
+  ttlMs: 30_000,
+  keyPrefix: 'sys:tsid:',
+  maxClockSkewMs: 1_000,
+  maxClockBackwardMs: 1_000,
+};
+
+export function resolveTsidOptions(options: TsidModuleOptions): ResolvedTsidOptions {
+  const scope = 'TsidModule';
+  const nodeBits = checkInteger(scope, 'nodeBits', options.nodeBits ?? DEFAULT_NODE_BITS, 0, 20);
+  if ((options.nodeId === undefined) === (options.lease === undefined)) {
+    throw new InvalidOptionError(
+      scope,
+      'nodeId',
+      options.nodeId,
+      'set either a static nodeId or lease options, not both',
+    );
+  }
+  const nodeId =
+    options.nodeId === undefined ? undefined : checkInteger(scope, 'nodeId', options.nodeId, 0, 2 ** nodeBits - 1);
+  let lease: ResolvedTsidOptions['lease'];
+  if (options.lease) {
+    const ttlMs = checkInteger(scope, 'lease.ttlMs', options.lease.ttlMs ?? TSID_DEFAULTS.ttlMs, 100);
+    const refreshIntervalMs = checkInteger(
+      scope,
+      'lease.refreshIntervalMs',
+      options.lease.refreshIntervalMs ?? Math.floor(ttlMs / 3),
+      10,
+      ttlMs - 1,
+    );
+    if (!options.lease.redis)
+      throw new InvalidOptionError(scope, 'lease.redis', options.lease.redis, 'it must be an ioredis client');
+    lease = {
+      redis: options.lease.redis,
+      ttlMs,
+      refreshIntervalMs,
+      keyPrefix: options.lease.keyPrefix ?? TSID_DEFAULTS.keyPrefix,
+    };
+  }
+  const offset = checkInteger(scope, 'clockOffsetMs', options.clockOffsetMs ?? 0, -86_400_000, 86_400_000);
+  return {
+    nodeBits,
+    epoch: options.epoch ?? DEFAULT_TSID_EPOCH,
+    nodeId,
+    lease,
+    maxClockSkewMs: checkInteger(scope, 'maxClockSkewMs', options.maxClockSkewMs ?? TSID_DEFAULTS.maxClockSkewMs, 0),
+    maxClockBackwardMs: checkInteger(
+      scope,
+      'maxClockBackwardMs',
+      options.maxClockBackwardMs ?? TSID_DEFAULTS.maxClockBackwardMs,
+      0,
+      3_600_000,
+    ),
+    clock: offset === 0 ? Date.now : () => Date.now() + offset,
+    exit: options.exit ?? ((code) => process.exit(code)),
+  };
+}
