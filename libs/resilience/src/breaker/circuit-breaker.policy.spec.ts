@@ -12,7 +12,7 @@ class HttpError extends Error {
 }
 
 const fail =
-  (error: unknown = new HttpError(503)) =>
+  (error: Error = new HttpError(503)) =>
   () =>
     Promise.reject(error);
 const ok = () => Promise.resolve('ok');
