@@ -3,7 +3,8 @@ import { spawnTracked } from './child-processes';
 import { freePort } from './free-port';
 import { ServiceProcess } from './service-process';
 
-const REGISTER = join(__dirname, 'swc-register.js');
+/** The SWC require hook the benchmarks use: TypeScript with decorators and the `@nestjs-reliability/*` aliases. */
+const REGISTER = join(__dirname, '..', '..', 'bench', 'register.js');
 
 /**
  * Runs a TypeScript script (e.g. a minimal Nest app built from libs/) as a real child process with `PORT` set to
