@@ -51,7 +51,7 @@ export class RedisServer {
 
   /** An ioredis client for the test's own use; closed by `stop()`/cleanup. Fails fast while Redis is down. */
   client(): Redis {
-    const client = new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 1, lazyConnect: false });
+    const client = new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 1, disconnectTimeout: 50 });
     client.on('error', () => undefined);
     this.clients.add(client);
     return client;
@@ -112,10 +112,14 @@ export class RedisServer {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     this.process = child;
-    await waitFor(`redis-server on port ${this.port} to accept connections (output: ${output.slice(-500)})`, async () => {
-      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}: ${output.slice(-500)}`);
-      return (await this.command(['PING'])) === 'PONG';
-    });
+    await waitFor(
+      `redis-server on port ${this.port} to accept connections (output: ${output.slice(-500)})`,
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`redis-server exited with ${child.exitCode}: ${output.slice(-500)}`);
+        return (await this.command(['PING'])) === 'PONG';
+      },
+    );
   }
 }
 

@@ -1,0 +1,32 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import { ConfigurableModuleClass } from './lock.module-definition';
+import { LockService } from './lock.service';
+import { LOCK_SERVICE, WITH_LOCK } from './with-lock.decorator';
+
+/**
+ * `LockModule.forRoot({ clients: [redis] })` (or `forRootAsync` to take the client from your Redis wrapper).
+ * Gives `LockService` and makes `@WithLock` work on the application's providers and controllers.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [LockService],
+  exports: [LockService],
+})
+export class LockModule extends ConfigurableModuleClass implements OnModuleInit {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly locks: LockService,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      const instance = wrapper.instance as object | undefined;
+      if (instance && Reflect.getMetadata(WITH_LOCK, instance.constructor)) {
+        Object.defineProperty(instance, LOCK_SERVICE, { value: this.locks, enumerable: false });
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import { checkInteger, checkNumber, InvalidOptionError } from '@nestjs-reliability/common';
+import type { Redis } from 'ioredis';
+
+export interface LockModuleOptions {
+  /**
+   * Independent Redis masters (not replicas of each other): one for a simple lock, or an odd number ≥ 3 for
+   * Redlock's quorum, which keeps working while a minority of them is down.
+   */
+  clients: Redis[];
+  /** Prefix of every lock key. Default `lock:`. */
+  keyPrefix?: string;
+  /** Lock lifetime; a held lock is extended while its routine runs. Default 30 000 ms. */
+  ttlMs?: number;
+  /** Further acquisition attempts when the lock is busy (0: try once and give up). Default 0. */
+  retryCount?: number;
+  /** Delay between acquisition attempts, ± `retryJitterMs`. Defaults 200 and 100 ms. */
+  retryDelayMs?: number;
+  retryJitterMs?: number;
+  /** Share of the TTL assumed lost to clock drift between the Redis nodes. Default 0.01. */
+  driftFactor?: number;
+}
+
+export type ResolvedLockOptions = Required<LockModuleOptions>;
+
+const SCOPE = 'LockModule';
+
+export function resolveLockOptions(options: LockModuleOptions): ResolvedLockOptions {
+  const clients = options.clients as unknown;
+  if (!Array.isArray(clients) || clients.length === 0 || (clients.length > 1 && clients.length % 2 === 0)) {
+    throw new InvalidOptionError(
+      SCOPE,
+      'clients',
+      Array.isArray(clients) ? `${clients.length} clients` : clients,
+      'give one Redis client, or an odd number of at least 3 independent masters for a quorum',
+    );
+  }
+  const ttlMs = checkInteger(SCOPE, 'ttlMs', options.ttlMs ?? 30_000, 200);
+  return {
+    clients: options.clients,
+    keyPrefix: options.keyPrefix ?? 'lock:',
+    ttlMs,
+    retryCount: checkInteger(SCOPE, 'retryCount', options.retryCount ?? 0, 0),
+    retryDelayMs: checkInteger(SCOPE, 'retryDelayMs', options.retryDelayMs ?? 200, 0),
+    retryJitterMs: checkInteger(SCOPE, 'retryJitterMs', options.retryJitterMs ?? 100, 0),
+    driftFactor: checkNumber(SCOPE, 'driftFactor', options.driftFactor ?? 0.01, 0, 0.5),
+  };
+}
