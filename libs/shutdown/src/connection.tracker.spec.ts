@@ -1,28 +1,7 @@
-import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Agent, createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rawGet } from '../../../test/support/raw-get';
 import { ConnectionTracker } from './connection.tracker';
-
-interface Answer {
-  status: number;
-  connection: string | undefined;
-  body: string;
-  socket: Socket;
-}
-
-function get(port: number, path: string, agent: Agent | false = false): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ port, host: '127.0.0.1', path, agent }, (res: IncomingMessage) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode!, connection: res.headers.connection, body, socket: req.socket! }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** A plain Node server: `/hold` answers when the test releases it, anything else 404 at once. */
 async function startServer(): Promise<{
@@ -55,11 +34,11 @@ describe('ConnectionTracker', () => {
   it('counts a request from arrival until its response closes, also one answered 404 at once', async () => {
     const started = await startServer();
     server = started.server;
-    const hold = get(started.port, '/hold');
+    const hold = rawGet(started.port, '/hold');
     await until(() => started.held.length === 1);
     expect(started.tracker.inFlight).toBe(1);
 
-    expect((await get(started.port, '/missing')).status).toBe(404);
+    expect((await rawGet(started.port, '/missing')).status).toBe(404);
     expect(started.tracker.inFlight).toBe(1);
 
     started.held[0].end('done');
@@ -71,9 +50,9 @@ describe('ConnectionTracker', () => {
     const started = await startServer();
     server = started.server;
     const agent = new Agent({ keepAlive: true });
-    expect((await get(started.port, '/missing', agent)).connection).toBe('keep-alive');
+    expect((await rawGet(started.port, '/missing', agent)).connection).toBe('keep-alive');
     started.tracker.startDraining();
-    expect((await get(started.port, '/missing', agent)).connection).toBe('close');
+    expect((await rawGet(started.port, '/missing', agent)).connection).toBe('close');
     agent.destroy();
   });
 
@@ -82,14 +61,14 @@ describe('ConnectionTracker', () => {
     server = started.server;
     const agent = new Agent({ keepAlive: true });
     const otherAgent = new Agent({ keepAlive: true });
-    const idle = (await get(started.port, '/missing', agent)).socket;
+    const idle = (await rawGet(started.port, '/missing', agent)).socket;
     const idleClosed = new Promise((resolve) => idle.once('close', resolve));
-    const busy = get(started.port, '/hold', otherAgent);
+    const busy = rawGet(started.port, '/hold', otherAgent);
     await until(() => started.held.length === 1);
 
     expect(started.tracker.closeListener()).toEqual({ idleClosed: 1, busy: 1, inFlight: 1 });
     await idleClosed;
-    await expect(get(started.port, '/missing')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(rawGet(started.port, '/missing')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
 
     started.held[0].end('late');
     const answer = await busy;
@@ -104,7 +83,7 @@ describe('ConnectionTracker', () => {
     const started = await startServer();
     server = started.server;
     const agent = new Agent({ keepAlive: true });
-    const streaming = get(started.port, '/hold', agent);
+    const streaming = rawGet(started.port, '/hold', agent);
     await until(() => started.held.length === 1);
     started.held[0].writeHead(200, { 'content-type': 'text/plain' });
     started.held[0].write('part 1, ');
@@ -123,8 +102,8 @@ describe('ConnectionTracker', () => {
     server = started.server;
     await expect(started.tracker.waitForInFlight(10)).resolves.toBe(true);
 
-    const first = get(started.port, '/hold');
-    const second = get(started.port, '/hold');
+    const first = rawGet(started.port, '/hold');
+    const second = rawGet(started.port, '/hold');
     await until(() => started.held.length === 2);
     const finished = started.tracker.waitForInFlight(60_000);
     started.held[0].end();
@@ -132,7 +111,7 @@ describe('ConnectionTracker', () => {
     await expect(finished).resolves.toBe(true);
     await Promise.all([first, second]);
 
-    const stuck = get(started.port, '/hold');
+    const stuck = rawGet(started.port, '/hold');
     await until(() => started.held.length === 3);
     await expect(started.tracker.waitForInFlight(20)).resolves.toBe(false);
     expect(started.tracker.destroyAll()).toBe(1);
@@ -146,20 +125,20 @@ describe('ConnectionTracker', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     const agent = new Agent({ keepAlive: true });
-    const first = get(port, '/', agent);
+    const first = rawGet(port, '/', agent);
     await until(() => held.length === 1);
 
     const tracker = new ConnectionTracker(server);
     held[0].end();
     await first;
-    const second = get(port, '/', agent);
+    const second = rawGet(port, '/', agent);
     await until(() => held.length === 2);
     expect(tracker).toMatchObject({ inFlight: 1, connections: 1 });
     held[1].end();
     await second;
 
     tracker.detach();
-    const third = get(port, '/', agent);
+    const third = rawGet(port, '/', agent);
     await until(() => held.length === 3);
     expect(tracker).toMatchObject({ inFlight: 0, connections: 0 });
     held[2].end();

@@ -19,10 +19,11 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { MetricsModule, MetricsService } from '@nestjs-reliability/metrics';
-import { Agent, request, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Agent } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { rawGet, type RawAnswer } from '../../../test/support/raw-get';
 import { ExitCode, isSignalConflictError, ShutdownModule, ShutdownService } from '.';
 import type { ShutdownModuleOptions } from '.';
 
@@ -170,28 +171,6 @@ afterEach(async () => {
   for (const { app, shutdown } of running.splice(0)) if (!shutdown.isShuttingDown) await app.close();
 });
 
-interface Answer {
-  status: number;
-  connection: string | undefined;
-  body: string;
-  socket: Socket;
-}
-
-function get(port: number, path: string, agent: Agent | false = false): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ port, host: '127.0.0.1', path, agent }, (res: IncomingMessage) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode!, connection: res.headers.connection, body, socket: req.socket! }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /**
  * Delivers a signal to the listeners of this test file's `process`. Jest gives each test file its own copy of
  * `process`, so a real `process.kill` would bypass them; test/shutdown/*.e2e-spec.ts sends real signals.
@@ -213,18 +192,18 @@ describe.each<AdapterKind>(['express', 'fastify'])('graceful shutdown on %s', (k
       timeoutMs: 10_000,
     });
     const keepAlive = new Agent({ keepAlive: true });
-    const idle = await get(port, '/ready', keepAlive);
+    const idle = await rawGet(port, '/ready', keepAlive);
     expect(idle).toMatchObject({ status: 200, connection: 'keep-alive' });
     let idleClosedAt: number | undefined;
     idle.socket.once('close', () => (idleClosedAt = performance.now()));
 
-    const slow = Array.from({ length: 50 }, () => get(port, `/slow?ms=${requestMs}`));
+    const slow = Array.from({ length: 50 }, () => rawGet(port, `/slow?ms=${requestMs}`));
     await until(() => probe.slowStarted === 50);
 
     const signalledAt = performance.now();
     deliver('SIGTERM');
-    let readiness: Answer;
-    do readiness = await get(port, '/ready');
+    let readiness: RawAnswer;
+    do readiness = await rawGet(port, '/ready');
     while (readiness.status === 200);
     const notReadyAfter = performance.now() - signalledAt;
     expect(readiness.status).toBe(503); // over a new connection: the listener is still open
@@ -233,7 +212,7 @@ describe.each<AdapterKind>(['express', 'fastify'])('graceful shutdown on %s', (k
     expect(idleClosedAt).toBeUndefined();
 
     await waitForLog(/Drain delay over/);
-    await expect(get(port, '/ready')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(rawGet(port, '/ready')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await until(() => idleClosedAt !== undefined);
 
     const answers = await Promise.all(slow);
@@ -257,7 +236,7 @@ describe.each<AdapterKind>(['express', 'fastify'])('graceful shutdown on %s', (k
 
   it('cuts a request longer than the shutdown timeout and exits 70', async () => {
     const { port, probe, exited, waitForLog } = await startApp(kind, { drainDelayMs: 0, timeoutMs: 300 });
-    const long = get(port, '/slow?ms=3000');
+    const long = rawGet(port, '/slow?ms=3000');
     await until(() => probe.slowStarted === 1);
     deliver('SIGINT');
 
@@ -268,7 +247,7 @@ describe.each<AdapterKind>(['express', 'fastify'])('graceful shutdown on %s', (k
 
   it('counts a request that a guard rejects as in flight and lets it answer', async () => {
     const { port, shutdown, probe, exited, waitForLog } = await startApp(kind, { drainDelayMs: 0, timeoutMs: 5_000 });
-    const guarded = get(port, '/guarded');
+    const guarded = rawGet(port, '/guarded');
     await until(() => probe.guardEntered === 1);
     shutdown.shutdown('deploy');
 
