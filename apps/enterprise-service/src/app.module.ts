@@ -4,6 +4,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { DemoModule } from './demo/demo.module';
+import { IdsModule } from './ids/ids.module';
 import { LoggingModule } from './logging/logging.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { ProbesPlaceholderController } from './probes-placeholder.controller';
@@ -18,6 +19,7 @@ export class AppModule {
         LoggingModule,
         ConnectionsModule,
         OrganizationsModule,
+        IdsModule,
         ShutdownModule.forRoot({ drainDelayMs: config.shutdown.drainDelayMs, timeoutMs: config.shutdown.timeoutMs }),
         ...(config.demoEndpoints ? [DemoModule] : []),
       ],

@@ -12,7 +12,15 @@ export interface AppConfig {
   redisUrl: string;
   shutdown: { drainDelayMs: number; timeoutMs: number };
   health: { readinessInclude: string[] };
-  tsid: { nodeId: number | undefined; nodeBits: number; leaseTtlMs: number; refreshIntervalMs: number };
+  tsid: {
+    nodeId: number | undefined;
+    nodeBits: number;
+    leaseTtlMs: number;
+    refreshIntervalMs: number;
+    maxClockSkewMs: number;
+    /** Test-only: shifts this process's TSID clock to simulate skew between hosts. */
+    clockOffsetMs: number;
+  };
   upstream: { url: string; timeoutMs: number; breakerResetMs: number };
   demoEndpoints: boolean;
   metrics: { prefix: string };
@@ -52,6 +60,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       nodeBits,
       leaseTtlMs,
       refreshIntervalMs,
+      maxClockSkewMs: read.integer('TSID_MAX_CLOCK_SKEW_MS', 1_000, 0, 60_000),
+      clockOffsetMs: read.integer('TSID_CLOCK_OFFSET_MS', 0, -86_400_000, 86_400_000),
     },
     upstream: {
       url: read.url('UPSTREAM_URL', 'http://127.0.0.1:4000', ['http:', 'https:']).replace(/\/+$/, ''),

@@ -1,11 +1,14 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { isValidObjectId } from 'mongoose';
+import { isInvalidTsidError, TsidService } from '@nestjs-reliability/tsid';
 import { CreateOrganizationDto } from './create-organization.dto';
 import { OrganizationsService, type OrganizationView } from './organizations.service';
 
 @Controller('organizations')
 export class OrganizationsController {
-  constructor(private readonly organizations: OrganizationsService) {}
+  constructor(
+    private readonly organizations: OrganizationsService,
+    private readonly tsid: TsidService,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -15,9 +18,13 @@ export class OrganizationsController {
 
   @Get(':id')
   findOne(@Param('id') id: string): Promise<OrganizationView> {
-    if (!isValidObjectId(id) || !/^[0-9a-f]{24}$/i.test(id)) {
-      throw new BadRequestException(`"${id.slice(0, 64)}" is not an organization id.`);
+    let canonical: string;
+    try {
+      canonical = this.tsid.codec.normalize(id);
+    } catch (error) {
+      if (isInvalidTsidError(error)) throw new BadRequestException(`"${id.slice(0, 64)}" is not an organization id.`);
+      throw error;
     }
-    return this.organizations.findById(id);
+    return this.organizations.findById(canonical);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { InjectConnection, InjectModel } from '@nestjs/mongoose';
+import { isTsidUnavailableError, TsidService } from '@nestjs-reliability/tsid';
 import { type Connection, ConnectionStates, type Model } from 'mongoose';
 import type { CreateOrganizationDto } from './create-organization.dto';
 import { Organization } from './organization.schema';
@@ -15,11 +16,12 @@ export class OrganizationsService {
   constructor(
     @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
     @InjectConnection() private readonly connection: Connection,
+    private readonly tsid: TsidService,
   ) {}
 
   async create(input: CreateOrganizationDto): Promise<OrganizationView> {
     this.assertDatabaseAvailable();
-    const created = await this.organizations.create({ name: input.name });
+    const created = await this.organizations.create({ _id: this.newId(), name: input.name });
     return toView(created.toObject());
   }
 
@@ -28,6 +30,16 @@ export class OrganizationsService {
     const found = await this.organizations.findById(id).lean().exec();
     if (!found) throw new NotFoundException(`Organization ${id} does not exist.`);
     return toView(found);
+  }
+
+  private newId(): string {
+    try {
+      return this.tsid.generate();
+    } catch (error) {
+      if (isTsidUnavailableError(error))
+        throw new ServiceUnavailableException({ statusCode: 503, error: 'ids unavailable' });
+      throw error;
+    }
   }
 
   // Commands are not buffered while MongoDB is away: answer 503 at once rather than hang or 500.
