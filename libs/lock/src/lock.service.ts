@@ -92,7 +92,12 @@ export class LockService {
     let finished = false;
     const scheduleExtension = (): void => {
       if (finished) return;
-      timer = setTimeout(() => (extension = extend()), Math.max(0, lock.expiration - Date.now() - ttlMs / 2));
+      timer = setTimeout(
+        () => {
+          extension = extend();
+        },
+        Math.max(0, lock.expiration - Date.now() - ttlMs / 2),
+      );
       timer.unref();
     };
     const extend = async (): Promise<void> => {
