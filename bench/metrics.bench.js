@@ -58,7 +58,8 @@ function startServer(adapter, variant) {
 
 async function load(url, duration) {
   const result = await autocannon({ url, connections: 32, duration });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.average;
 }
 
@@ -70,7 +71,9 @@ async function main() {
     if (!fs.existsSync(serviceMain)) throw new Error(`${serviceMain} is missing: run \`npm run build\` first.`);
     variants.push('service');
   }
-  console.log(`metrics bench: GET /demo/ping, autocannon 32 connections, ${seconds} s per run, ${rounds} rounds, ${process.version}`);
+  console.log(
+    `metrics bench: GET /demo/ping, autocannon 32 connections, ${seconds} s per run, ${rounds} rounds, ${process.version}`,
+  );
   for (const adapter of ['fastify', 'express']) {
     const servers = {};
     for (const variant of variants) servers[variant] = await startServer(adapter, variant);

@@ -16,7 +16,12 @@ type TrackedResponse = ServerResponse & { [kRoute]: RouteSeries; [kStart]: numbe
 export function recordFastifyRequests(fastify: FastifyInstance, metrics: HttpRequestMetrics): void {
   function onClose(this: TrackedResponse): void {
     if (this.writableFinished) {
-      metrics.requestFinished(this[kRoute], this.req.method, this.statusCode, (performance.now() - this[kStart]) / 1000);
+      metrics.requestFinished(
+        this[kRoute],
+        this.req.method,
+        this.statusCode,
+        (performance.now() - this[kStart]) / 1000,
+      );
     } else {
       metrics.requestAbandoned(this[kRoute]);
     }

@@ -40,9 +40,16 @@ export class HttpMetricsInstaller {
       if (this.options.httpMetrics) recordFastifyRequests(fastify, this.metrics);
     } else if (type === 'express') {
       if (serveHere) this.serveOnExpress(adapter.getInstance<Express>());
-      if (this.options.httpMetrics) recordExpressRequests(adapter.getHttpServer() as Server, this.metrics, serveHere ? this.options.path : undefined);
+      if (this.options.httpMetrics)
+        recordExpressRequests(
+          adapter.getHttpServer() as Server,
+          this.metrics,
+          serveHere ? this.options.path : undefined,
+        );
     } else {
-      this.logger.warn(`HTTP adapter "${type}" is not supported: no request metrics, and no ${this.options.path} route.`);
+      this.logger.warn(
+        `HTTP adapter "${type}" is not supported: no request metrics, and no ${this.options.path} route.`,
+      );
     }
   }
 

@@ -29,7 +29,13 @@ export class MetricView {
   private readonly values: () => MetricViewValue[];
 
   constructor(registry: Registry, definition: MetricViewDefinition) {
-    ({ name: this.name, help: this.help, type: this.type, labelNames: this.labelNames, values: this.values } = definition);
+    ({
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      labelNames: this.labelNames,
+      values: this.values,
+    } = definition);
     registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 

@@ -1,9 +1,5 @@
 import { checkInteger, InvalidOptionError } from '@nestjs-reliability/common';
-import {
-  DEFAULT_EVENT_LOOP_LAG_WINDOW_MS,
-  DEFAULT_HTTP_BUCKETS,
-  DEFAULT_METRICS_PATH,
-} from './metrics.constants';
+import { DEFAULT_EVENT_LOOP_LAG_WINDOW_MS, DEFAULT_HTTP_BUCKETS, DEFAULT_METRICS_PATH } from './metrics.constants';
 import type { MetricsModuleOptions } from './metrics.options';
 
 export interface ResolvedMetricsOptions {
@@ -36,7 +32,12 @@ export function resolveMetricsOptions(options: MetricsModuleOptions): ResolvedMe
   }
   const token = options.token;
   if (token !== undefined && (typeof token !== 'string' || token.length === 0 || /\s/.test(token))) {
-    throw new InvalidOptionError(SCOPE, 'token', '<redacted>', 'it must be a non-empty string without whitespace, or unset');
+    throw new InvalidOptionError(
+      SCOPE,
+      'token',
+      '<redacted>',
+      'it must be a non-empty string without whitespace, or unset',
+    );
   }
   const excludeRoutes = options.excludeRoutes ?? [];
   if (!Array.isArray(excludeRoutes) || !excludeRoutes.every((route) => typeof route === 'string')) {

@@ -41,7 +41,8 @@ export class MetricsService {
     type: string,
   ): Metric {
     const name = this.prefix + config.name;
-    const existing = this.registry.getSingleMetric(name) as (Metric & { type?: string; labelNames?: string[] }) | undefined;
+    const existing: (Metric & { type?: string; labelNames?: string[] }) | undefined =
+      this.registry.getSingleMetric(name);
     if (existing) {
       const labels = [...(config.labelNames ?? [])].sort().join(',');
       if (existing.type !== type || [...(existing.labelNames ?? [])].sort().join(',') !== labels) {

@@ -44,10 +44,15 @@ interface HookableSchema {
  * (`success` | `error`). Every label value comes from the schema and the operation, never from a query's content.
  * Apply it to a connection (`connection.plugin(...)`, see {@link instrumentConnection}) before models are compiled.
  * Not covered: `insertMany` and `bulkWrite`, whose middleware context (the model) is shared by concurrent calls.
+ * A save that fails validation never reaches the database and is not counted.
  */
 export function mongooseMetricsPlugin(metrics: MetricsService): (schema: Schema) => void {
   const labelNames: Labels[] = ['operation', 'collection', 'result'];
-  const total = metrics.counter({ name: 'db_operations_total', help: 'MongoDB operations, by operation, collection and result.', labelNames });
+  const total = metrics.counter({
+    name: 'db_operations_total',
+    help: 'MongoDB operations, by operation, collection and result.',
+    labelNames,
+  });
   const duration = metrics.histogram({
     name: 'db_operation_duration_seconds',
     help: 'Duration of MongoDB operations in seconds, by operation, collection and result.',
@@ -98,9 +103,11 @@ function record(
   result: 'success' | 'error',
 ): void {
   const start = context[kStart];
+  // No start: the operation failed in an earlier hook (a save failing validation) and never reached the database.
+  if (start === undefined) return;
   context[kStart] = undefined;
   total.labels(operation, collection, result).inc();
-  if (start !== undefined) duration.labels(operation, collection, result).observe((performance.now() - start) / 1000);
+  duration.labels(operation, collection, result).observe((performance.now() - start) / 1000);
 }
 
 /** For `MongooseModule.forRoot*({ connectionFactory })`: instruments every model later compiled on the connection. */

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { waitFor } from '../../../test/support';
 import { promtoolProblems, samples, startTestApp, type AdapterName } from './metrics-test-app';
 
 const ALLOW = { 'x-allow': '1' };
@@ -51,7 +52,11 @@ describe.each<AdapterName>(['express', 'fastify'])('request metrics on %s', (ada
     });
     const counts = samples(text, 'test_http_request_duration_seconds_count');
     expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(7);
-    expect(counts.get('test_http_request_duration_seconds_count{method="GET",route="/api/organizations/:id",status_code="200"}')).toBe(2);
+    expect(
+      counts.get(
+        'test_http_request_duration_seconds_count{method="GET",route="/api/organizations/:id",status_code="200"}',
+      ),
+    ).toBe(2);
     expect(
       samples(text, 'test_http_request_duration_seconds_bucket').get(
         'test_http_request_duration_seconds_bucket{method="GET",route="/api/organizations/:id",status_code="200",le="+Inf"}',
@@ -61,7 +66,9 @@ describe.each<AdapterName>(['express', 'fastify'])('request metrics on %s', (ada
       'test_errors_total{type="server_error"}': 1,
       'test_errors_total{type="client_closed"}': 0,
     });
-    expect(Object.fromEntries(samples(text, 'test_http_requests_in_flight'))).toEqual({ test_http_requests_in_flight: 0 });
+    expect(Object.fromEntries(samples(text, 'test_http_requests_in_flight'))).toEqual({
+      test_http_requests_in_flight: 0,
+    });
   });
 
   it('serves metrics past a global guard that denies everything else, without counting the scrapes', async () => {
@@ -79,7 +86,9 @@ describe.each<AdapterName>(['express', 'fastify'])('request metrics on %s', (ada
     const before = samples(await scrape(), 'test_http_');
     for (let batch = 0; batch < 10; batch++) {
       await Promise.all(
-        Array.from({ length: 100 }, () => get(`/${Math.random().toString(36).slice(2)}/${Math.random()}?q=${Math.random()}`)),
+        Array.from({ length: 100 }, () =>
+          get(`/${Math.random().toString(36).slice(2)}/${Math.random()}?q=${Math.random()}`),
+        ),
       );
     }
     const after = samples(await scrape(), 'test_http_');
@@ -92,7 +101,30 @@ describe.each<AdapterName>(['express', 'fastify'])('request metrics on %s', (ada
     for (const method of ['PROPFIND', 'MKCOL', 'PURGE', 'LOCK']) {
       expect((await fetch(`${url}/api/organizations/1`, { method, headers: ALLOW })).status).toBe(404);
     }
-    const other = [...samples(await scrape(), 'test_http_requests_total')].filter(([key]) => !/method="(GET|POST)"/.test(key));
+    const other = [...samples(await scrape(), 'test_http_requests_total')].filter(
+      ([key]) => !/method="(GET|POST)"/.test(key),
+    );
     expect(other).toEqual([['test_http_requests_total{method="OTHER",route="unmatched",status_code="404"}', 4]]);
+  });
+
+  it('counts a request the client abandons as client_closed and no longer in flight', async () => {
+    const metric = async (key: string) => samples(await scrape(), key).get(key);
+    const abort = new AbortController();
+    const abandoned = fetch(`${url}/api/organizations/slow/300`, { headers: ALLOW, signal: abort.signal });
+    await waitFor('the slow request to be in flight', async () => (await metric('test_http_requests_in_flight')) === 1);
+    abort.abort();
+    await expect(abandoned).rejects.toThrow();
+    await waitFor('in flight back to 0', async () => (await metric('test_http_requests_in_flight')) === 0);
+    expect(await metric('test_errors_total{type="client_closed"}')).toBe(1);
+    const text = await scrape();
+    expect(text).not.toContain('route="/api/organizations/slow/:ms"');
+  });
+
+  it("includes Node's default metrics with GC durations, and event_loop_lag_seconds", async () => {
+    const text = await scrape();
+    expect(text).toContain('# TYPE nodejs_gc_duration_seconds histogram');
+    expect(text).toContain('# TYPE process_resident_memory_bytes gauge');
+    expect(text).toContain('# TYPE test_event_loop_lag_seconds summary');
+    expect(text).toMatch(/^test_event_loop_lag_seconds\{quantile="0.99"\} /m);
   });
 });

@@ -34,6 +34,13 @@ class OrganizationsController {
     throw new Error('kaboom');
   }
 
+  /** Answers after `ms` milliseconds. */
+  @Get('slow/:ms')
+  async slow(@Param('ms') ms: string): Promise<{ ok: true }> {
+    await new Promise((resolve) => setTimeout(resolve, Number(ms)));
+    return { ok: true };
+  }
+
   @Get(':id')
   find(@Param('id') id: string): { id: string } {
     return { id };
