@@ -13,8 +13,14 @@ export interface RawAnswer {
 /**
  * GET over node:http, exposing what fetch hides: the `Connection` header and the socket. `agent: false` opens a
  * fresh connection; a keep-alive `Agent` reuses one. Rejects with the socket error (ECONNREFUSED, ECONNRESET...).
+ * `onSent` runs once the request is completely written to the socket.
  */
-export function rawGet(port: number, path: string, agent: Agent | false = false): Promise<RawAnswer> {
+export function rawGet(
+  port: number,
+  path: string,
+  agent: Agent | false = false,
+  onSent?: () => void,
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const req = request({ port, host: '127.0.0.1', path, agent }, (res: IncomingMessage) => {
       let body = '';
@@ -26,6 +32,7 @@ export function rawGet(port: number, path: string, agent: Agent | false = false)
       res.on('error', reject);
     });
     req.on('error', reject);
+    if (onSent) req.once('finish', onSent);
     req.end();
   });
 }
