@@ -1,9 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { MetricsModule } from '@nestjs-reliability/metrics';
 import { ShutdownModule } from '@nestjs-reliability/shutdown';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { DemoModule } from './demo/demo.module';
+import { DirectoryModule } from './directory/directory.module';
 import { IdsModule } from './ids/ids.module';
 import { LoggingModule } from './logging/logging.module';
 import { OrganizationsModule } from './organizations/organizations.module';
@@ -16,10 +18,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule.forRoot(config.metrics),
         LoggingModule,
         ConnectionsModule,
         OrganizationsModule,
         IdsModule,
+        DirectoryModule,
         ShutdownModule.forRoot({ drainDelayMs: config.shutdown.drainDelayMs, timeoutMs: config.shutdown.timeoutMs }),
         ...(config.demoEndpoints ? [DemoModule] : []),
       ],
