@@ -23,7 +23,8 @@ export interface AppConfig {
   };
   upstream: { url: string; timeoutMs: number; breakerResetMs: number };
   demoEndpoints: boolean;
-  metrics: { prefix: string };
+  /** `port`/`token`: serve /metrics on a port of its own / only with `Authorization: Bearer <token>`. */
+  metrics: { prefix: string; port: number | undefined; token: string | undefined };
   logLevel: (typeof LOG_LEVELS)[number];
   service: { name: string; version: string };
 }
@@ -43,8 +44,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `it must be below TSID_LEASE_TTL_MS (${leaseTtlMs})`,
     );
   }
+  const port = read.integer('PORT', 3000, 1, 65_535);
+  const metricsPort = read.optionalInteger('METRICS_PORT', 1, 65_535);
+  if (metricsPort === port) throw new ConfigError('METRICS_PORT', String(metricsPort), 'it must differ from PORT');
   return {
-    port: read.integer('PORT', 3000, 1, 65_535),
+    port,
     httpAdapter: read.oneOf('HTTP_ADAPTER', 'fastify', ['fastify', 'express']),
     mongodbUri: read.url('MONGODB_URI', 'mongodb://127.0.0.1:27017/enterprise', ['mongodb:', 'mongodb+srv:']),
     redisUrl: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
@@ -76,6 +80,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/,
         'it must be a Prometheus name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)',
       ),
+      port: metricsPort,
+      // Never echoed: MetricsModule rejects a malformed token without printing it.
+      token: read.raw('METRICS_TOKEN'),
     },
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     service: {

@@ -1,7 +1,9 @@
 import { RedisModule, type RedisModuleOptions } from '@liaoliaots/nestjs-redis';
 import { Logger, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { instrumentConnection, MetricsService } from '@nestjs-reliability/metrics';
 import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MongoConnector } from './mongo.connector';
 import { reconnectDelay } from './reconnect-delay';
@@ -15,9 +17,10 @@ import { reconnectDelay } from './reconnect-delay';
 @Module({
   imports: [
     MongooseModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
+      inject: [APP_CONFIG, MetricsService],
+      useFactory: (config: AppConfig, metrics: MetricsService) => ({
         uri: config.mongodbUri,
+        connectionFactory: (connection: Connection) => instrumentConnection(connection, metrics),
         lazyConnection: true,
         bufferCommands: false,
         serverSelectionTimeoutMS: 2_000,
