@@ -8,10 +8,10 @@ const REGISTER = join(__dirname, '..', '..', 'bench', 'register.js');
 
 /**
  * Runs a TypeScript script (e.g. a minimal Nest app built from libs/) as a real child process with `PORT` set to
- * a free port, without a build step. Killed after the test file like every tracked process.
+ * a free port (unless given), without a build step. Killed after the test file like every tracked process.
  */
 export async function startTsScript(path: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const port = await freePort();
+  const port = Number(env.PORT ?? (await freePort()));
   const child = spawnTracked(process.execPath, ['-r', REGISTER, path], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port) },
   });
