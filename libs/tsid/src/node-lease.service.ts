@@ -4,6 +4,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { StartupGate, type StartupHold } from '@nestjs-reliability/health';
 import { MetricsService } from '@nestjs-reliability/metrics';
 import { ExitCode, ShutdownService } from '@nestjs-reliability/shutdown';
+import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { isNodeIdsExhaustedError } from './node-ids-exhausted.error';
 import { NodeLease, type RefreshOutcome } from './node-lease';
@@ -103,7 +104,10 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
   }
 
   private async acquire(lease: NodeLease): Promise<void> {
+    const redis = this.options.lease!.redis;
     for (let attempt = 1, delay = 100; !this.stopped; attempt++, delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
+      // Wait for the connection instead of failing attempts against it (the app's client may not queue commands).
+      if (!(await whenReady(redis, delay))) continue;
       try {
         const window = await lease.acquire();
         if (this.stopped) {
@@ -193,6 +197,20 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
     if (this.shutdown) this.shutdown.shutdown(reason, code);
     else this.options.exit(code);
   }
+}
+
+/** Resolves true as soon as `redis` is ready, or with its readiness after `timeoutMs`. */
+function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve(redis.status === 'ready');
+    };
+    const timer = setTimeout(done, timeoutMs).unref();
+    redis.once('ready', done);
+  });
 }
 
 function describe(error: unknown): string {
