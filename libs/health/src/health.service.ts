@@ -41,6 +41,9 @@ export class HealthService implements OnModuleInit, OnApplicationBootstrap, Befo
   private readonly lag: EventLoopLagMonitor | undefined;
   private readonly firstRound: StartupHold;
   private readonly gauge: Gauge<'check'> | undefined;
+  /** Readiness body parts rebuilt once per round, so a probe storm costs no per-request work beyond a clock read. */
+  private checks: Record<string, { status: string; responseTime: number; reason?: string }> = {};
+  private memory: Record<'heapUsed' | 'heapTotal' | 'rss' | 'external', number> | undefined;
   private stopped = false;
 
   constructor(
@@ -141,29 +144,14 @@ export class HealthService implements OnModuleInit, OnApplicationBootstrap, Befo
 
   private readinessAnswer(snapshot: HealthSnapshot | undefined, shuttingDown: boolean): ProbeAnswer {
     const status = shuttingDown ? 'down' : (snapshot?.status ?? 'down');
-    const details = this.options.exposeErrorDetails;
-    const checks: Record<string, { status: string; responseTime: number; reason?: string }> = {};
-    for (const check of snapshot?.checks ?? []) {
-      checks[check.name] = {
-        status: check.status,
-        responseTime: check.responseTime,
-        ...(details && check.reason !== undefined ? { reason: check.reason } : {}),
-      };
-    }
-    const memory = process.memoryUsage();
     return {
       statusCode: status === 'down' ? 503 : 200,
       body: {
         status,
         ...(shuttingDown ? { shuttingDown: true } : {}),
         ...this.identity(),
-        memory: {
-          heapUsed: Math.round(memory.heapUsed / MB),
-          heapTotal: Math.round(memory.heapTotal / MB),
-          rss: Math.round(memory.rss / MB),
-          external: Math.round(memory.external / MB),
-        },
-        checks,
+        memory: this.memory ?? memoryInMb(),
+        checks: this.checks,
       },
     };
   }
@@ -186,6 +174,18 @@ export class HealthService implements OnModuleInit, OnApplicationBootstrap, Befo
   }
 
   private recorded(snapshot: HealthSnapshot): void {
+    const details = this.options.exposeErrorDetails;
+    const checks: typeof this.checks = {};
+    for (const check of snapshot.checks) {
+      checks[check.name] = {
+        status: check.status,
+        responseTime: check.responseTime,
+        ...(details && check.reason !== undefined ? { reason: check.reason } : {}),
+      };
+    }
+    this.checks = checks;
+    // process.memoryUsage() costs tens of microseconds (it reads the RSS from the OS): once per round, not per probe.
+    this.memory = memoryInMb();
     this.firstRound.release();
     for (const check of snapshot.checks) this.gauge?.set({ check: check.name }, check.status === 'ok' ? 1 : 0);
   }
@@ -202,4 +202,14 @@ export class HealthService implements OnModuleInit, OnApplicationBootstrap, Befo
       }
     }
   }
+}
+
+function memoryInMb() {
+  const memory = process.memoryUsage();
+  return {
+    heapUsed: Math.round(memory.heapUsed / MB),
+    heapTotal: Math.round(memory.heapTotal / MB),
+    rss: Math.round(memory.rss / MB),
+    external: Math.round(memory.external / MB),
+  };
 }
