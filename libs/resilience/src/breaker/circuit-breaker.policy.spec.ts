@@ -1,7 +1,7 @@
 import { isBrokenCircuitError } from '../errors/broken-circuit.error';
 import { BulkheadRejectedError } from '../errors/bulkhead-rejected.error';
 import { TimeoutError } from '../errors/timeout.error';
-import type { CallResult, CircuitState } from '../pipeline/resilience-listener';
+import type { CircuitState } from '../pipeline/resilience-listener';
 import { resolveCircuitBreakerOptions, type CircuitBreakerOptions } from './circuit-breaker.options';
 import { CircuitBreakerPolicy } from './circuit-breaker.policy';
 
@@ -26,18 +26,15 @@ function deferred<T = string>() {
 
 describe('CircuitBreakerPolicy (state machine on opossum)', () => {
   let transitions: Array<[CircuitState, string]>;
-  let calls: CallResult[];
   let breaker: CircuitBreakerPolicy;
 
   const create = (options: CircuitBreakerOptions = {}) => {
     transitions = [];
-    calls = [];
     breaker = new CircuitBreakerPolicy(
       'upstream',
       resolveCircuitBreakerOptions('test', { resetTimeout: 60_000, ...options }),
       {
         breakerState: (_name, state, reason) => transitions.push([state, reason]),
-        breakerCall: (_name, result) => calls.push(result),
       },
     );
     return breaker;
@@ -88,7 +85,7 @@ describe('CircuitBreakerPolicy (state machine on opossum)', () => {
     const error = await rejection(breaker.execute(action));
     expect(action).not.toHaveBeenCalled();
     expect(error.message).toContain('Circuit breaker "upstream" is open');
-    expect(calls.at(-1)).toBe('rejected');
+    expect(breaker.calls.rejected).toBe(1);
   });
 
   it('moves from open to half-open after resetTimeout', async () => {
@@ -156,7 +153,7 @@ describe('CircuitBreakerPolicy (state machine on opossum)', () => {
     create();
     await failTimes(10, new HttpError(404));
     expect(breaker.state).toBe('closed');
-    expect(calls.every((c) => c === 'success')).toBe(true);
+    expect(breaker.calls).toMatchObject({ success: 10, failure: 0 });
   });
 
   it('uses a custom failure classification', async () => {
@@ -169,7 +166,7 @@ describe('CircuitBreakerPolicy (state machine on opossum)', () => {
     create();
     await failTimes(5, new TimeoutError('op', 10));
     expect(breaker.state).toBe('open');
-    expect(calls).toEqual(['timeout', 'timeout', 'timeout', 'timeout', 'timeout']);
+    expect(breaker.calls).toMatchObject({ timeout: 5, failure: 0 });
   });
 
   it('ignores bulkhead rejections and frees their probe slot', async () => {

@@ -23,7 +23,8 @@ export class ResilienceService implements OnModuleInit, OnModuleDestroy {
   readonly runtime: ResilienceRuntime;
 
   constructor(@Inject(RESILIENCE_OPTIONS) options: ResilienceModuleOptions, @Optional() metrics?: MetricsService) {
-    this.runtime = new ResilienceRuntime(options, new ResilienceMetrics(metrics, new Logger('Resilience')));
+    const listener = new ResilienceMetrics(metrics, new Logger('Resilience'), () => this.runtime.breakers.list());
+    this.runtime = new ResilienceRuntime(options, listener);
   }
 
   onModuleInit(): void {

@@ -4,10 +4,12 @@ export type CallResult = 'success' | 'failure' | 'rejected' | 'timeout' | 'fallb
 /** Circuit state; the gauge `circuit_breaker_state` encodes it as 0, 1, 2 in this order. */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
-/** What the policies report, so the Nest adapter can turn it into metrics and logs; the core knows neither. */
+/**
+ * Transitions and retries the policies report, so the Nest adapter can turn them into metrics and logs; the core
+ * knows neither. Call counts are plain counters on each breaker (`CircuitBreakerPolicy.calls`), read at scrape time.
+ */
 export interface ResilienceListener {
   breakerCreated?(breaker: string): void;
   breakerState?(breaker: string, state: CircuitState, reason: string): void;
-  breakerCall?(breaker: string, result: CallResult): void;
   retry?(operation: string, attempt: number, delayMs: number, error: unknown): void;
 }

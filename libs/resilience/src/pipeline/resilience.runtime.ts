@@ -65,7 +65,8 @@ export class ResilienceRuntime {
 
   private build(operation: string, methodSpec: MethodSpec, method: Method): Invoke {
     const spec = this.resolve(operation, methodSpec);
-    let invoke: Invoke = (self, args) => Promise.resolve(method.apply(self, args));
+    // Every layer awaits, so the innermost call may return a plain value.
+    let invoke = ((self, args) => method.apply(self, args)) as Invoke;
 
     if (spec.bulkhead) {
       const scope = `${operation} @Bulkhead`;
@@ -85,15 +86,14 @@ export class ResilienceRuntime {
       invoke = (self, args) => timeout.execute(() => inner(self, args), currentSignal());
     }
 
-    let breakerName: string | undefined;
+    let fixedBreaker: CircuitBreakerPolicy | undefined;
     if (spec.circuitBreaker) {
       const { name = operation, key, maxKeys = 100, ...options } = spec.circuitBreaker;
       const scope = `${operation} @CircuitBreaker`;
       const resolved = resolveCircuitBreakerOptions(scope, options);
-      breakerName = name;
       const inner = invoke;
       if (key === undefined) {
-        const breaker = this.breakers.get(name, resolved);
+        const breaker = (fixedBreaker = this.breakers.get(name, resolved));
         invoke = (self, args) => breaker.execute(() => inner(self, args));
       } else {
         if (typeof key !== 'function')
@@ -109,7 +109,7 @@ export class ResilienceRuntime {
       const { operation: retryOperation = operation, ...options } = spec.retry;
       const retry = new RetryPolicy(retryOperation, resolveRetryOptions(`${operation} @Retry`, options), this.listener);
       const inner = invoke;
-      invoke = (self, args) => retry.execute(() => inner(self, args), currentSignal());
+      invoke = (self, args) => retry.execute(() => inner(self, args));
     }
 
     if (spec.fallback) {
@@ -119,8 +119,8 @@ export class ResilienceRuntime {
       if (typeof handler !== 'function' && typeof handler !== 'string') {
         throw new InvalidOptionError(scope, 'handler', handler, 'it must be a function or the name of a method');
       }
-      const onFallback =
-        breakerName === undefined ? undefined : () => this.listener.breakerCall?.(breakerName, 'fallback');
+      const counts = fixedBreaker?.calls;
+      const onFallback = counts === undefined ? undefined : () => void counts.fallback++;
       const inner = invoke;
       invoke = (self, args) =>
         fallback.execute(

@@ -2,6 +2,7 @@ import { isBrokenCircuitError } from '../errors/broken-circuit.error';
 import { isBulkheadRejectedError } from '../errors/bulkhead-rejected.error';
 import { isRetryBudgetExhaustedError, RetryBudgetExhaustedError } from '../errors/retry-budget-exhausted.error';
 import type { ResilienceListener } from '../pipeline/resilience-listener';
+import { currentSignal } from '../timeout/abort-context';
 import { sleep } from '../timeout/sleep';
 import { nextDelay } from './backoff';
 import { retryAfterMsOf } from './retry-after';
@@ -24,15 +25,21 @@ export class RetryPolicy {
     this.budget = options.retryBudget === false ? undefined : new RetryBudget(operation, options.retryBudget);
   }
 
-  /** Runs `fn` (given the attempt number, from 1); `signal` aborts the waits between attempts. */
-  async execute<T>(fn: (attempt: number) => T | Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs `fn` (given the attempt number, from 1). `signal` (default: `currentSignal()` of the caller, read only
+   * once an attempt has failed) aborts the waits between attempts.
+   */
+  execute<T>(fn: (attempt: number) => T | Promise<T>, signal?: AbortSignal): Promise<T> {
     const startedAt = this.options.maxDuration === Infinity ? 0 : Date.now();
     this.budget?.deposit();
+    let first: T | Promise<T>;
     try {
-      return await fn(1);
+      first = fn(1);
     } catch (error) {
       return this.retry(fn, error, startedAt, signal);
     }
+    // `then` rather than an async function: one promise and one tick fewer on the success path.
+    return Promise.resolve(first).then(undefined, (error: unknown) => this.retry(fn, error, startedAt, signal));
   }
 
   private async retry<T>(
@@ -42,6 +49,7 @@ export class RetryPolicy {
     signal?: AbortSignal,
   ): Promise<T> {
     const o = this.options;
+    signal ??= currentSignal();
     let error = firstError;
     let previousDelay = o.initialDelay;
     for (let attempt = 1; ; attempt++) {
