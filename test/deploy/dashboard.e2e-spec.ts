@@ -54,7 +54,9 @@ describe('monitoring/grafana-dashboard.json', () => {
   });
 
   it('is templated on data source, namespace and pod, and every query uses them', () => {
-    const variables = Object.fromEntries(dashboard.templating.list.map((v: { name: string; type: string }) => [v.name, v.type]));
+    const variables = Object.fromEntries(
+      dashboard.templating.list.map((v: { name: string; type: string }) => [v.name, v.type]),
+    );
     expect(variables).toEqual({ datasource: 'datasource', namespace: 'query', pod: 'query' });
     for (const query of queries) {
       expect({ panel: query.panel.title, uid: query.datasource?.uid, panelUid: query.panel.datasource?.uid }).toEqual({
@@ -102,7 +104,9 @@ describe('monitoring/grafana-dashboard.json', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dashboard-queries-'));
     try {
       writeFileSync(join(dir, 'queries.yaml'), yaml.dump({ groups: [{ name: 'dashboard', rules }] }));
-      expect(runOk(promtool, ['check', 'rules', join(dir, 'queries.yaml')])).toContain(`SUCCESS: ${rules.length} rules found`);
+      expect(runOk(promtool, ['check', 'rules', join(dir, 'queries.yaml')])).toContain(
+        `SUCCESS: ${rules.length} rules found`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -112,7 +116,10 @@ describe('monitoring/grafana-dashboard.json', () => {
     // The scrape check below covers exported metrics; here, the names that are not ours must be listed.
     const foreign = queries
       .flatMap((query) => metricNames(query.expr))
-      .filter((name) => !name.startsWith('enterprise_service_') && !name.startsWith('nodejs_') && !name.startsWith('process_'))
+      .filter(
+        (name) =>
+          !name.startsWith('enterprise_service_') && !name.startsWith('nodejs_') && !name.startsWith('process_'),
+      )
       .filter((name) => !recorded.has(name) && !KUBERNETES_METRICS.has(name));
     expect(foreign).toEqual([]);
   });

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML; the checks below are what types them */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,7 +86,9 @@ export function contract(): Contract {
   for (const [, name, value] of text.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| ([^|]+) \|/gm)) {
     env.set(name, value.trim().replace(/^`|`$/g, ''));
   }
-  const endpoints = new Set([...text.matchAll(/^\| `((?:GET|POST|PUT|DELETE|PATCH) \/[^`]*)` \|/gm)].map((match) => match[1]));
+  const endpoints = new Set(
+    [...text.matchAll(/^\| `((?:GET|POST|PUT|DELETE|PATCH) \/[^`]*)` \|/gm)].map((match) => match[1]),
+  );
   const exitCodes = new Map(
     [...text.matchAll(/^\| (\d+) \| ([^|]+) \|/gm)].map((match) => [Number(match[1]), match[2].trim()] as const),
   );

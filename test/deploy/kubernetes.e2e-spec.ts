@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- manifests are untyped YAML; the checks below are what types them */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet']);
 function modelFor(object: K8sObject): (new (data: unknown) => { validate(): void }) | undefined {
   let module: Record<string, unknown>;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module path depends on the object
     module = require(`kubernetes-models/${object.apiVersion}`) as Record<string, unknown>;
   } catch {
     return undefined; // a CRD (monitoring.coreos.com): checked by the tests below instead
@@ -94,7 +96,11 @@ describe.each(['prod', 'prod-statefulset'])('policy on the rendered %s overlay',
   });
 
   it('probes startup, liveness and readiness on the paths of the contract, on a named port', () => {
-    const probes = { startupProbe: '/health/startup', livenessProbe: '/health/liveness', readinessProbe: '/health/readiness' };
+    const probes = {
+      startupProbe: '/health/startup',
+      livenessProbe: '/health/liveness',
+      readinessProbe: '/health/readiness',
+    };
     const portNames = container.ports.map((port: { name: string }) => port.name);
     for (const [probe, path] of Object.entries(probes)) {
       expect(endpoints).toContain(`GET ${path}`);
@@ -118,7 +124,9 @@ describe.each(['prod', 'prod-statefulset'])('policy on the rendered %s overlay',
 
   it('sets requests and limits, with the V8 old space well below the memory limit', () => {
     for (const kind of ['requests', 'limits']) {
-      expect(container.resources[kind]).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+      expect(container.resources[kind]).toEqual(
+        expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }),
+      );
     }
     const nodeOptions = container.env.find((entry: { name: string }) => entry.name === 'NODE_OPTIONS')?.value;
     const limitMiB = memoryMiB(container.resources.limits.memory);
@@ -192,7 +200,11 @@ describe.each(['prod', 'prod-statefulset'])('policy on the rendered %s overlay',
   it('autoscales 3 to 10 pods on CPU 70 % and memory 80 % (autoscaling/v2)', () => {
     const hpa = findObject(objects, 'HorizontalPodAutoscaler');
     expect(hpa.apiVersion).toBe('autoscaling/v2');
-    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: workload.kind, name: workload.metadata.name });
+    expect(hpa.spec.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: workload.kind,
+      name: workload.metadata.name,
+    });
     expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([3, 10]);
     const targets = Object.fromEntries(
       hpa.spec.metrics.map((metric: any) => [metric.resource.name, metric.resource.target.averageUtilization]),
@@ -254,7 +266,9 @@ describe('the StatefulSet variant', () => {
 
   it('replaces the Deployment and takes TSID_NODE_ID from the pod ordinal', () => {
     expect(objects.filter((object) => object.kind === 'Deployment')).toEqual([]);
-    const nodeId = statefulSet.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'TSID_NODE_ID');
+    const nodeId = statefulSet.spec.template.spec.containers[0].env.find(
+      (e: { name: string }) => e.name === 'TSID_NODE_ID',
+    );
     expect(nodeId.valueFrom.fieldRef.fieldPath).toBe("metadata.labels['apps.kubernetes.io/pod-index']");
     expect(serviceEnvNames()).toContain('TSID_NODE_ID');
   });

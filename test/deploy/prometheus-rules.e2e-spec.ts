@@ -36,9 +36,9 @@ describe('monitoring/prometheus-alerts.yaml', () => {
     const fires = new Set<string>();
     const silent = new Set<string>();
     for (const name of testFiles) {
-      const file = readYaml<{ tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }> }>(
-        join(TESTS_DIR, name),
-      );
+      const file = readYaml<{
+        tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }>;
+      }>(join(TESTS_DIR, name));
       for (const check of file.tests.flatMap((test) => test.alert_rule_test ?? [])) {
         (check.exp_alerts?.length ? fires : silent).add(check.alertname);
       }
@@ -100,7 +100,9 @@ describe('monitoring/prometheus.yml', () => {
   it('is a valid Prometheus configuration that loads the rule file', () => {
     const output = runOk(promtool, ['check', 'config', '--syntax-only', 'monitoring/prometheus.yml']);
     expect(output).toContain('SUCCESS');
-    const config = readYaml<{ rule_files: string[]; scrape_configs: Array<{ job_name: string }> }>('monitoring/prometheus.yml');
+    const config = readYaml<{ rule_files: string[]; scrape_configs: Array<{ job_name: string }> }>(
+      'monitoring/prometheus.yml',
+    );
     expect(config.rule_files).toEqual(['/etc/prometheus/rules/prometheus-alerts.yaml']);
     expect(config.scrape_configs.map((job) => job.job_name)).toContain('enterprise-service');
   });

@@ -101,17 +101,28 @@ describe('Prometheus with our rules, scraping the service', () => {
     );
     let output = '';
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(`Prometheus to be ready on ${prometheusUrl}`, async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${output.slice(-1000)}`);
-      return (await fetch(`${prometheusUrl}/-/ready`)).ok;
-    }, 20_000);
-    await waitFor('a first successful scrape of the service', async () => {
-      const response = await fetch(`${prometheusUrl}/api/v1/targets`);
-      const body = (await response.json()) as { data: { activeTargets: Array<{ health: string; lastError: string }> } };
-      const [target] = body.data.activeTargets;
-      if (target?.lastError) throw new Error(`scraping ${service.url}/metrics: ${target.lastError}`);
-      return target?.health === 'up';
-    }, 15_000);
+    await waitFor(
+      `Prometheus to be ready on ${prometheusUrl}`,
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`prometheus exited with ${child.exitCode}: ${output.slice(-1000)}`);
+        return (await fetch(`${prometheusUrl}/-/ready`)).ok;
+      },
+      20_000,
+    );
+    await waitFor(
+      'a first successful scrape of the service',
+      async () => {
+        const response = await fetch(`${prometheusUrl}/api/v1/targets`);
+        const body = (await response.json()) as {
+          data: { activeTargets: Array<{ health: string; lastError: string }> };
+        };
+        const [target] = body.data.activeTargets;
+        if (target?.lastError) throw new Error(`scraping ${service.url}/metrics: ${target.lastError}`);
+        return target?.health === 'up';
+      },
+      15_000,
+    );
   });
 
   afterAll(() => {
@@ -126,27 +137,41 @@ describe('Prometheus with our rules, scraping the service', () => {
 
   it('shows request rate and p95 latency by route on the dashboard queries', async () => {
     expect(await drive('/demo/ping', 60)).toEqual(Array(60).fill(200));
-    const rate = await waitFor('the dashboard request rate of /demo/ping', async () => {
-      const samples = await query(panelQuery('Request rate by route'));
-      return samples.find((sample) => sample.metric.route === '/demo/ping' && Number(sample.value[1]) > 0);
-    }, 15_000);
+    const rate = await waitFor(
+      'the dashboard request rate of /demo/ping',
+      async () => {
+        const samples = await query(panelQuery('Request rate by route'));
+        return samples.find((sample) => sample.metric.route === '/demo/ping' && Number(sample.value[1]) > 0);
+      },
+      15_000,
+    );
     expect(rate.metric).toEqual({ route: '/demo/ping' });
-    const p95 = await waitFor('the dashboard p95 latency of /demo/ping', async () => {
-      const samples = await query(panelQuery('Latency p95 by route'));
-      return samples.find((sample) => sample.metric.route === '/demo/ping' && Number.isFinite(Number(sample.value[1])));
-    }, 15_000);
+    const p95 = await waitFor(
+      'the dashboard p95 latency of /demo/ping',
+      async () => {
+        const samples = await query(panelQuery('Latency p95 by route'));
+        return samples.find(
+          (sample) => sample.metric.route === '/demo/ping' && Number.isFinite(Number(sample.value[1])),
+        );
+      },
+      15_000,
+    );
     expect(Number(p95.value[1])).toBeLessThan(0.5);
   });
 
   it('raises HighErrorRate, the fast SLO burn and CircuitBreakerOpen (pending) when the upstream is down', async () => {
     const statuses = await drive('/directory/acme', 80);
     expect(statuses.every((status) => status === 503)).toBe(true);
-    const states = await waitFor('HighErrorRate, AvailabilitySLOFastBurn and CircuitBreakerOpen to be pending', async () => {
-      await drive('/directory/acme', 10);
-      const current = await alertStates();
-      const wanted = ['HighErrorRate', 'AvailabilitySLOFastBurn', 'CircuitBreakerOpen'];
-      return wanted.every((name) => current.get(name) !== 'inactive') && current;
-    }, 30_000);
+    const states = await waitFor(
+      'HighErrorRate, AvailabilitySLOFastBurn and CircuitBreakerOpen to be pending',
+      async () => {
+        await drive('/directory/acme', 10);
+        const current = await alertStates();
+        const wanted = ['HighErrorRate', 'AvailabilitySLOFastBurn', 'CircuitBreakerOpen'];
+        return wanted.every((name) => current.get(name) !== 'inactive') && current;
+      },
+      30_000,
+    );
     expect(states.get('HighErrorRate')).toBe('pending'); // fires after 5 minutes, beyond this test
     expect(states.get('ServiceDown')).toBe('inactive');
     const errorRate = await query(panelQuery('Error rate (5xx share)'));

@@ -19,9 +19,9 @@ describe('metricNames', () => {
 
 describe('withVariables', () => {
   it('replaces Grafana variables with values Prometheus accepts', () => {
-    expect(withVariables('rate(x{namespace=~"$namespace", pod=~"${pod}"}[$__rate_interval])', { namespace: 'e2e' })).toBe(
-      'rate(x{namespace=~"e2e", pod=~".*"}[5m])',
-    );
+    expect(
+      withVariables('rate(x{namespace=~"$namespace", pod=~"${pod}"}[$__rate_interval])', { namespace: 'e2e' }),
+    ).toBe('rate(x{namespace=~"e2e", pod=~".*"}[5m])');
   });
 });
 

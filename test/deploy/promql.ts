@@ -3,7 +3,21 @@
  * matchers, ranges and grouping clauses are removed, then every remaining identifier that is not a function
  * call, a keyword or a number is a metric name. promtool (check rules) is what proves the expression parses.
  */
-const KEYWORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
+]);
 
 export function metricNames(expr: string): string[] {
   const stripped = expr

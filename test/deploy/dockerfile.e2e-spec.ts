@@ -1,0 +1,119 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from '../support';
+import { killAndWait, spawnTracked } from '../support/child-processes';
+import { SERVICE_MAIN } from '../support/service-process';
+import { readText, ROOT, runOk } from './deploy-support';
+import { envOf, execForm, parseDockerfile, type Stage } from './dockerfile';
+
+// No Docker engine runs in CI, so this proves what can be proved without one: the Dockerfile's structure, and
+// a replay of its production-dependency stage and runtime command in a temporary directory: a runtime import
+// of a dev dependency, or a start command that does not work, fails here.
+const { stages } = parseDockerfile(readText('Dockerfile'));
+const runtime = stages[stages.length - 1];
+const ofKind = (stage: Stage, keyword: string) => stage.instructions.filter((each) => each.keyword === keyword);
+const single = (stage: Stage, keyword: string): string => {
+  const found = ofKind(stage, keyword);
+  if (found.length !== 1) throw new Error(`the ${stage.name} stage has ${found.length} ${keyword} instructions, not 1`);
+  return found[0].args;
+};
+/** `COPY --from=<stage> <src> <dest>` of the runtime stage, as [stage, src, dest]. */
+const copiesFrom = ofKind(runtime, 'COPY').flatMap(({ args }) => {
+  const match = /^--from=(\S+)\s+(?:--\S+\s+)*(\S+)\s+(\S+)$/.exec(args);
+  return match ? [[match[1], match[2], match[3]] as const] : [];
+});
+const stageNamed = (name: string): Stage => {
+  const stage = stages.find((each) => each.name === name);
+  if (!stage) throw new Error(`no stage named ${name}`);
+  return stage;
+};
+const depsStage = stageNamed(copiesFrom.find(([, src]) => src.endsWith('/node_modules'))![0]);
+const runCommands = (stage: Stage): string[] =>
+  ofKind(stage, 'RUN').map(({ args }) => args.replace(/--mount=\S+\s+/g, ''));
+
+describe('Dockerfile', () => {
+  it('builds in one stage and runs on Node 24 in another', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(runtime.image).toMatch(/^node:24(-[\w.-]+)?$/);
+    expect(stages.some((stage) => runCommands(stage).some((command) => command.includes('npm run build')))).toBe(true);
+  });
+
+  it('ships only production dependencies, installed from the lock file', () => {
+    expect(runCommands(depsStage).some((command) => /\bnpm ci\b.*--omit=dev/.test(command))).toBe(true);
+    expect(ofKind(depsStage, 'COPY').map((each) => each.args)).toContain('package.json package-lock.json ./');
+  });
+
+  it('runs as a non-root user with NODE_ENV=production', () => {
+    expect(single(runtime, 'USER')).not.toMatch(/^(root|0)(:|$)/);
+    expect(envOf(runtime).NODE_ENV).toBe('production');
+  });
+
+  it('has an init process as PID 1 and runs the compiled service with node directly, not through npm', () => {
+    const entrypoint = execForm(single(runtime, 'ENTRYPOINT'))!;
+    expect(entrypoint[0]).toMatch(/\/(tini|dumb-init)$/);
+    expect(execForm(single(runtime, 'CMD'))).toEqual(['node', 'dist/apps/enterprise-service/main.js']);
+  });
+
+  it('checks its health on the liveness path of the contract and exposes the PORT it listens on', () => {
+    expect(single(runtime, 'HEALTHCHECK')).toContain('/health/liveness');
+    expect(single(runtime, 'EXPOSE')).toBe(envOf(runtime).PORT);
+  });
+
+  it('keeps node_modules, dist and .git out of the build context, but nothing the Dockerfile copies', () => {
+    const ignored = readText('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']));
+    const copied = stages
+      .flatMap((stage) => ofKind(stage, 'COPY'))
+      .filter(({ args }) => !args.startsWith('--from='))
+      .flatMap(({ args }) => args.split(' ').slice(0, -1));
+    expect(copied.filter((path) => ignored.includes(path.replace(/^\.\//, '')))).toEqual([]);
+  });
+});
+
+describe('the runtime stage, replayed outside Docker', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dockerfile-runtime-'));
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('installs production dependencies with the deps stage commands, then starts and answers liveness', async () => {
+    // deps stage: its COPY from the context, then its RUN commands (npm ci --omit=dev ...), in the temp dir.
+    for (const { args } of ofKind(depsStage, 'COPY')) {
+      for (const source of args.split(' ').slice(0, -1)) cpSync(join(ROOT, source), join(dir, source));
+    }
+    for (const command of runCommands(depsStage)) runOk('sh', ['-c', command], { cwd: dir, timeout: 240_000 });
+    // runtime stage: dist from the build (npm run build), package.json, the Dockerfile's ENV and CMD.
+    cpSync(join(SERVICE_MAIN, '..', '..', '..'), join(dir, 'dist'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+    const port = String(await freePort());
+    const env = { PATH: process.env.PATH, HOME: dir, ...envOf(runtime), PORT: port, SHUTDOWN_DRAIN_DELAY_MS: '0' };
+    const [command, ...args] = execForm(single(runtime, 'CMD'))!;
+    const child = spawnTracked(command === 'node' ? process.execPath : command, args, { cwd: dir, env });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await waitFor(
+        `the replayed image to answer liveness on port ${port}`,
+        async () => {
+          if (child.exitCode !== null) throw new Error(`it exited with ${child.exitCode}:\n${output.slice(-2000)}`);
+          return (await fetch(`http://127.0.0.1:${port}/health/liveness`)).status === 200;
+        },
+        20_000,
+      );
+      // The HEALTHCHECK command itself, as Docker would run it inside the container.
+      const healthcheck = execForm(single(runtime, 'HEALTHCHECK').replace(/^(--\S+\s+)*CMD\s+/, ''))!;
+      const [check, ...checkArgs] = healthcheck;
+      runOk(check === 'node' ? process.execPath : check, checkArgs, { cwd: dir, env });
+    } finally {
+      await killAndWait(child, 'SIGTERM');
+    }
+  }, 300_000);
+});
