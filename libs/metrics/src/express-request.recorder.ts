@@ -3,8 +3,10 @@ import { performance } from 'node:perf_hooks';
 import type { HttpRequestMetrics, RouteSeries } from './http-request.metrics';
 
 const kStart = Symbol('metrics.start');
+const kUnmatched = Symbol('metrics.unmatched');
 
-type ExpressRequest = IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+type ExpressRequest = IncomingMessage & { route?: { path?: unknown }; baseUrl?: string; [kUnmatched]?: true };
+type Handler = (request: ExpressRequest, response: ServerResponse, next: (error?: unknown) => void) => unknown;
 type TrackedResponse = ServerResponse<ExpressRequest> & { [kStart]: number };
 
 /**
@@ -17,6 +19,7 @@ export function recordExpressRequests(server: Server, metrics: HttpRequestMetric
   const scrapePrefix = `${metricsPath}?`;
 
   function routeOf(request: ExpressRequest): RouteSeries {
+    if (request[kUnmatched]) return metrics.unmatched;
     const path = request.route?.path;
     if (typeof path !== 'string') return metrics.unmatched;
     const base = request.baseUrl;
@@ -40,4 +43,16 @@ export function recordExpressRequests(server: Server, metrics: HttpRequestMetric
     metrics.requestStarted();
     response.on('close', onClose);
   });
+}
+
+/**
+ * Wraps the app's not-found handler so that the requests it answers are labelled unmatched. Needed because Nest
+ * registers middleware applied `forRoutes('*')` as an Express route (`/{*path}`), which leaves `req.route` set
+ * on requests that no controller route matched.
+ */
+export function markUnmatched(handler: Handler): Handler {
+  return (request, response, next) => {
+    request[kUnmatched] = true;
+    return handler(request, response, next);
+  };
 }

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { recordExpressRequests } from './express-request.recorder';
+import { markUnmatched, recordExpressRequests } from './express-request.recorder';
 import { recordFastifyRequests } from './fastify-request.recorder';
 import { HttpRequestMetrics } from './http-request.metrics';
 import type { ResolvedMetricsOptions } from './metrics-options.resolver';
@@ -40,12 +40,15 @@ export class HttpMetricsInstaller {
       if (this.options.httpMetrics) recordFastifyRequests(fastify, this.metrics);
     } else if (type === 'express') {
       if (serveHere) this.serveOnExpress(adapter.getInstance<Express>());
-      if (this.options.httpMetrics)
-        recordExpressRequests(
-          adapter.getHttpServer() as Server,
-          this.metrics,
-          serveHere ? this.options.path : undefined,
-        );
+      if (this.options.httpMetrics) {
+        const metricsPath = serveHere ? this.options.path : undefined;
+        recordExpressRequests(adapter.getHttpServer() as Server, this.metrics, metricsPath);
+        // Nest registers its not-found handler later in `app.init()`; this instance's method is wrapped first.
+        const setNotFoundHandler = adapter.setNotFoundHandler.bind(adapter);
+        adapter.setNotFoundHandler = (handler: Parameters<typeof markUnmatched>[0], prefix?: string): void => {
+          setNotFoundHandler(markUnmatched(handler), prefix);
+        };
+      }
     } else {
       this.logger.warn(
         `HTTP adapter "${type}" is not supported: no request metrics, and no ${this.options.path} route.`,

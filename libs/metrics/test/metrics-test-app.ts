@@ -8,7 +8,9 @@ import {
   Get,
   type INestApplication,
   Injectable,
+  type MiddlewareConsumer,
   Module,
+  type NestModule,
   Param,
   Post,
   ValidationPipe,
@@ -62,7 +64,12 @@ class AllowHeaderGuard implements CanActivate {
 }
 
 @Module({})
-class TestAppModule {
+class TestAppModule implements NestModule {
+  // Nest turns middleware for all routes into an Express route (`/{*path}`): it must not leak into the route label.
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply((_request: unknown, _response: unknown, next: () => void) => next()).forRoutes('*');
+  }
+
   static with(options: MetricsModuleOptions): DynamicModule {
     return {
       module: TestAppModule,
