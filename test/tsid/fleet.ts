@@ -1,0 +1,44 @@
+import { type ServiceProcess, startService } from '../support';
+
+/**
+ * Named reference-service instances that can be restarted: each start is a new incarnation (`A#1`, `A#2`...),
+ * which is what the range check in `IdTraffic` tells apart.
+ */
+export class Fleet {
+  private readonly current = new Map<string, { service: ServiceProcess; label: string }>();
+  private readonly incarnations = new Map<string, number>();
+  readonly all: ServiceProcess[] = [];
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  /** Starts (or restarts) `name` and waits until it answers liveness; it may not issue IDs yet. */
+  async start(name: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const incarnation = (this.incarnations.get(name) ?? 0) + 1;
+    this.incarnations.set(name, incarnation);
+    const service = await startService({ env: { ...this.env, ...env } });
+    this.all.push(service);
+    this.current.set(name, { service, label: `${name}#${incarnation}` });
+    return service;
+  }
+
+  /** Starts `name` and waits until `/ids` answers 200 (after any quarantine). */
+  async startIssuing(name: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const service = await this.start(name, env);
+    await service.waitForStatus('/ids', 200, 15_000);
+    return service;
+  }
+
+  service(name: string): ServiceProcess {
+    const entry = this.current.get(name);
+    if (!entry) throw new Error(`No instance named ${name} was started.`);
+    return entry.service;
+  }
+
+  target(name: string): () => { service: ServiceProcess; label: string } | undefined {
+    return () => this.current.get(name);
+  }
+
+  async killAll(): Promise<void> {
+    await Promise.all(this.all.map((service) => service.kill()));
+  }
+}

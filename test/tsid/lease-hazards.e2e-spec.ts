@@ -1,0 +1,213 @@
+import type { Redis } from 'ioredis';
+import { TsidCodec } from '@nestjs-reliability/tsid';
+import { type RedisServer, startRedis, waitFor } from '../support';
+import { Fleet } from './fleet';
+import { IdTraffic } from './id-traffic';
+
+// Each hazard of the safety invariant, injected while real service processes issue IDs through /ids.
+// Every ID is collected; the check is: no duplicate, and for every node ID the timestamp ranges of its
+// successive holders are disjoint and ordered. Short leases (1 s) keep the tests quick.
+describe('TSID leases under faults (real Redis, real service processes)', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+  let fleet: Fleet;
+  let traffic: IdTraffic;
+  const codec = new TsidCodec({ nodeBits: 1 });
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    admin = redis.client();
+  });
+
+  beforeEach(async () => {
+    await redis.flushAll();
+    fleet = new Fleet({
+      REDIS_URL: redis.url,
+      TSID_NODE_BITS: '1',
+      TSID_LEASE_TTL_MS: '1000',
+      TSID_REFRESH_INTERVAL_MS: '250',
+      TSID_MAX_CLOCK_SKEW_MS: '300',
+    });
+    traffic = new IdTraffic(codec);
+  });
+
+  afterEach(async () => {
+    await traffic.stop();
+    await fleet.killAll();
+  });
+
+  /** Starts A and B issuing (they hold both node IDs) with traffic on each. */
+  async function startPair(envA: Record<string, string> = {}, envB: Record<string, string> = {}) {
+    await Promise.all([fleet.startIssuing('A', envA), fleet.startIssuing('B', envB)]);
+    for (const name of ['A', 'B']) traffic.add(name, fleet.target(name));
+    await waitFor('both to issue IDs', () => Object.keys(traffic.countsByLabel()).length === 2, 10_000);
+  }
+
+  async function nodeOf(name: string): Promise<number> {
+    const response = await fetch(`${fleet.service(name).url}/ids`);
+    const { ids } = (await response.json()) as { ids: string[] };
+    return codec.decode(ids[0]).nodeId;
+  }
+
+  function expectSafe() {
+    console.log(traffic.summary());
+    expect(traffic.duplicateIds).toEqual([]);
+    expect(traffic.overlappingHolders()).toEqual([]);
+  }
+
+  it('survives Redis restarting without persistence: holders exit 75, a new holder waits out the quarantine', async () => {
+    await startPair();
+    await redis.kill();
+    // C boots while Redis is down and leases the moment it is back, racing A and B noticing their loss.
+    const starting = fleet.start('C');
+    await redis.restart();
+    await starting;
+    traffic.add('C', fleet.target('C'));
+    expect((await fleet.service('A').waitForExit()).code).toBe(75);
+    expect((await fleet.service('B').waitForExit()).code).toBe(75);
+    await waitFor('C to issue IDs', () => traffic.countsByLabel()['C#1'] > 0, 15_000);
+    fleet.service('C').signal('SIGTERM');
+    expect((await fleet.service('C').waitForExit()).code).toBe(0);
+    await Promise.all([fleet.startIssuing('A'), fleet.startIssuing('B')]);
+    await waitFor(
+      'A and B to serve again',
+      () => traffic.countsByLabel()['A#2'] > 0 && traffic.countsByLabel()['B#2'] > 0,
+    );
+    await traffic.stop();
+    expect(Object.keys(traffic.holdersByNode()).length).toBe(2);
+    expectSafe();
+  });
+
+  it('survives FLUSHALL while IDs are issued', async () => {
+    await startPair();
+    await redis.flushAll();
+    expect((await fleet.service('A').waitForExit()).code).toBe(75);
+    expect((await fleet.service('B').waitForExit()).code).toBe(75);
+    await Promise.all([fleet.startIssuing('A'), fleet.startIssuing('B')]);
+    await waitFor(
+      'A and B to serve again',
+      () => traffic.countsByLabel()['A#2'] > 0 && traffic.countsByLabel()['B#2'] > 0,
+    );
+    await traffic.stop();
+    expectSafe();
+  });
+
+  it('survives a deleted key (lost) and an overwritten one (stolen), with a successor on the freed node ID', async () => {
+    await startPair();
+    const [nodeA, nodeB] = [await nodeOf('A'), await nodeOf('B')];
+    await admin.del(`sys:tsid:node:${nodeA}`);
+    await admin.set(`sys:tsid:node:${nodeB}`, 'intruder', 'PX', 3_000);
+    const successor = fleet.startIssuing('C');
+    expect((await fleet.service('A').waitForExit()).code).toBe(75);
+    expect((await fleet.service('B').waitForExit()).code).toBe(75);
+    expect(fleet.service('A').output().stdout).toMatch(/was lost .*"nodeId":\d,"expected":"[^"]+","actual":null/);
+    expect(fleet.service('B').output().stdout).toMatch(/was stolen .*"expected":"[^"]+","actual":"intruder"/);
+    await successor;
+    traffic.add('C', fleet.target('C'));
+    await waitFor('C to issue IDs', () => traffic.countsByLabel()['C#1'] > 0);
+    expect(await nodeOf('C')).toBe(nodeA);
+    fleet.service('C').signal('SIGTERM');
+    await fleet.service('C').waitForExit();
+    await waitFor(
+      'the intruder key to expire',
+      async () => (await admin.exists(`sys:tsid:node:${nodeB}`)) === 0,
+      5_000,
+    );
+    await Promise.all([fleet.startIssuing('A'), fleet.startIssuing('B')]);
+    await waitFor(
+      'A and B to serve again',
+      () => traffic.countsByLabel()['A#2'] > 0 && traffic.countsByLabel()['B#2'] > 0,
+    );
+    await traffic.stop();
+    expectSafe();
+  });
+
+  it('refuses at once when a holder paused longer than the TTL resumes after its node ID moved on', async () => {
+    await startPair();
+    const nodeA = await nodeOf('A');
+    fleet.service('A').signal('SIGSTOP');
+    await waitFor('A’s lease to expire', async () => (await admin.exists(`sys:tsid:node:${nodeA}`)) === 0, 5_000);
+    await fleet.startIssuing('C');
+    traffic.add('C', fleet.target('C'));
+    await waitFor('C to issue IDs', () => traffic.countsByLabel()['C#1'] > 0);
+    expect(await nodeOf('C')).toBe(nodeA);
+    fleet.service('A').signal('SIGCONT');
+    expect((await fleet.service('A').waitForExit()).code).toBe(75);
+    expect(fleet.service('A').output().stdout).toMatch(/was stolen/);
+    fleet.service('C').signal('SIGTERM');
+    await fleet.service('C').waitForExit();
+    await fleet.startIssuing('A');
+    await waitFor('A to serve again', () => traffic.countsByLabel()['A#2'] > 0);
+    await traffic.stop();
+    expectSafe();
+  });
+
+  it('stops issuing when refreshes fail while Redis is unreachable, and never overlaps after it returns', async () => {
+    await startPair();
+    process.kill(redis.pid!, 'SIGSTOP');
+    // Refreshes hang; each instance may issue only until its last successful refresh + TTL.
+    await waitFor(
+      'both to refuse IDs',
+      async () => {
+        const statuses = await Promise.all(
+          ['A', 'B'].map((n) => fetch(`${fleet.service(n).url}/ids`).then((r) => r.status)),
+        );
+        return statuses.every((status) => status === 503);
+      },
+      5_000,
+    );
+    const refused = await fetch(`${fleet.service('A').url}/ids`);
+    expect(await refused.json()).toMatchObject({
+      statusCode: 503,
+      message: expect.stringMatching(/has not been refreshed/),
+    });
+    process.kill(redis.pid!, 'SIGCONT');
+    // The keys expired while Redis was stopped: each holder either finds its key gone (75) or re-extends it.
+    for (const name of ['A', 'B']) {
+      const service = fleet.service(name);
+      await waitFor(
+        `${name} to recover or exit`,
+        async () => !service.isRunning || (await fetch(`${service.url}/ids`)).status === 200,
+        10_000,
+      );
+      if (!service.isRunning) {
+        expect((await service.waitForExit()).code).toBe(75);
+        await fleet.startIssuing(name);
+      }
+    }
+    await waitFor('both to serve again', async () => {
+      const statuses = await Promise.all(
+        ['A', 'B'].map((n) => fetch(`${fleet.service(n).url}/ids`).then((r) => r.status)),
+      );
+      return statuses.every((status) => status === 200);
+    });
+    await traffic.stop();
+    expect(Object.values(traffic.unableToIssueMs()).every((ms) => ms > 0)).toBe(true);
+    expectSafe();
+  });
+
+  it('keeps successive holders disjoint when clocks differ by up to the configured skew', async () => {
+    // A runs 150 ms ahead, B 150 ms behind (300 ms apart = TSID_MAX_CLOCK_SKEW_MS); Redis loses its data while
+    // both issue, and the successors get the opposite offsets.
+    await startPair({ TSID_CLOCK_OFFSET_MS: '150' }, { TSID_CLOCK_OFFSET_MS: '-150' });
+    await redis.kill();
+    const successors = [
+      fleet.start('C', { TSID_CLOCK_OFFSET_MS: '-150' }),
+      fleet.start('D', { TSID_CLOCK_OFFSET_MS: '150' }),
+    ];
+    await redis.restart();
+    await Promise.all(successors);
+    traffic.add('C', fleet.target('C'));
+    traffic.add('D', fleet.target('D'));
+    expect((await fleet.service('A').waitForExit()).code).toBe(75);
+    expect((await fleet.service('B').waitForExit()).code).toBe(75);
+    await waitFor(
+      'C and D to issue IDs',
+      () => traffic.countsByLabel()['C#1'] > 0 && traffic.countsByLabel()['D#1'] > 0,
+      15_000,
+    );
+    await traffic.stop();
+    expect(Object.values(traffic.holdersByNode()).every((holders) => holders.length === 2)).toBe(true);
+    expectSafe();
+  });
+});
