@@ -1,6 +1,10 @@
+import { RedisService } from '@liaoliaots/nestjs-redis';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { getConnectionToken } from '@nestjs/mongoose';
+import { HealthModule } from '@nestjs-reliability/health';
 import { MetricsModule } from '@nestjs-reliability/metrics';
 import { ShutdownModule } from '@nestjs-reliability/shutdown';
+import type { Connection } from 'mongoose';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConnectionsModule } from './connections/connections.module';
@@ -9,7 +13,6 @@ import { DirectoryModule } from './directory/directory.module';
 import { IdsModule } from './ids/ids.module';
 import { LoggingModule } from './logging/logging.module';
 import { OrganizationsModule } from './organizations/organizations.module';
-import { ProbesPlaceholderController } from './probes-placeholder.controller';
 
 @Module({})
 export class AppModule {
@@ -24,10 +27,19 @@ export class AppModule {
         OrganizationsModule,
         IdsModule,
         DirectoryModule,
+        HealthModule.forRootAsync({
+          inject: [getConnectionToken(), RedisService],
+          useFactory: (mongodb: Connection, redis: RedisService) => ({
+            service: config.service.name,
+            version: config.service.version,
+            include: config.health.readinessInclude,
+            mongodb: { connection: mongodb },
+            redis: { client: redis.getOrThrow() },
+          }),
+        }),
         ShutdownModule.forRoot({ drainDelayMs: config.shutdown.drainDelayMs, timeoutMs: config.shutdown.timeoutMs }),
         ...(config.demoEndpoints ? [DemoModule] : []),
       ],
-      controllers: [ProbesPlaceholderController],
     };
   }
 }
