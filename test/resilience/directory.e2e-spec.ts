@@ -10,7 +10,7 @@ import { DirectoryModule } from '../../apps/enterprise-service/src/directory/dir
 import { waitFor } from '../support';
 import { FakeUpstream } from './fake-upstream';
 
-const TIMEOUT_MS = 200;
+const TIMEOUT_MS = 500;
 const RESET_MS = 1_000;
 
 describe.each([
