@@ -3,9 +3,9 @@
 // fixed slice of time and the figures are the median ids/s over the rounds, with the ratio to the fastest.
 'use strict';
 const { randomUUID } = require('node:crypto');
-const { loadTs } = require('./tsid-load-ts');
+require('./register'); // TypeScript sources and @nestjs-reliability/* aliases, also when run on its own
 
-const { TsidGenerator } = loadTs('libs/tsid/src/index.ts');
+const { TsidGenerator } = require('@nestjs-reliability/tsid');
 const { getTsid } = require('tsid-ts');
 const { Snowflake } = require('@sapphire/snowflake');
 const { Snowflake: RustSnowflake } = require('nodejs-snowflake');
