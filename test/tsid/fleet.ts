@@ -15,7 +15,7 @@ export class Fleet {
   async start(name: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
     const incarnation = (this.incarnations.get(name) ?? 0) + 1;
     this.incarnations.set(name, incarnation);
-    const service = await startService({ env: { ...this.env, ...env } });
+    const service = await startService({ env: { ...this.env, ...env }, timeoutMs: 30_000 });
     this.all.push(service);
     this.current.set(name, { service, label: `${name}#${incarnation}` });
     return service;
