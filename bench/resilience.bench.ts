@@ -103,7 +103,9 @@ async function main() {
   const target = app.get(Target);
   const opossum = new OpossumBreaker(work);
   const cockatiel = circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) });
-  const { default: pRetry } = (await import('p-retry')) as { default: (fn: () => Promise<number>, o?: object) => Promise<number> };
+  const { default: pRetry } = (await import('p-retry')) as {
+    default: (fn: () => Promise<number>, o?: object) => Promise<number>;
+  };
 
   const candidates: Candidate[] = [
     ['direct call', (i) => target.direct(i)],
@@ -133,7 +135,13 @@ async function main() {
   console.log('candidate'.padEnd(28) + 'ns/call'.padStart(10) + 'over direct'.padStart(14) + 'ratio'.padStart(9));
   for (const [name] of candidates) {
     const row = name.padEnd(28) + median(ns.get(name)!).toFixed(0).padStart(10);
-    console.log(name === 'direct call' ? row : row + `${median(overhead.get(name)!).toFixed(0)} ns`.padStart(14) + `${median(ratio.get(name)!).toFixed(2)}x`.padStart(9));
+    console.log(
+      name === 'direct call'
+        ? row
+        : row +
+            `${median(overhead.get(name)!).toFixed(0)} ns`.padStart(14) +
+            `${median(ratio.get(name)!).toFixed(2)}x`.padStart(9),
+    );
   }
   opossum.shutdown();
 

@@ -21,7 +21,7 @@ describe('reference service: GET /directory/:key through the circuit breaker', (
     const response = await fetch(`${service.url}/directory/${key}`);
     return {
       status: response.status,
-      body: (await response.json()),
+      body: await response.json(),
       servedFrom: response.headers.get('x-served-from'),
     };
   };

@@ -1,4 +1,5 @@
 import { isBulkheadRejectedError } from '../errors/bulkhead-rejected.error';
+import { runWithSignal } from '../timeout/abort-context';
 import { BulkheadPolicy } from './bulkhead.policy';
 
 function gate() {
@@ -38,5 +39,20 @@ describe('BulkheadPolicy', () => {
     const bulkhead = new BulkheadPolicy('op', 1, 0);
     await expect(bulkhead.execute(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(bulkhead.execute(() => 'ok')).resolves.toBe('ok');
+  });
+
+  it('does not run a queued call whose caller gave up while it waited', async () => {
+    const bulkhead = new BulkheadPolicy('op', 1, 1);
+    const first = gate();
+    const running = bulkhead.execute(() => first.opened);
+    const controller = new AbortController();
+    const work = jest.fn(() => 'late');
+    const queued = runWithSignal(controller.signal, () => bulkhead.execute(work));
+    controller.abort(new Error('timed out'));
+    first.open();
+    await running;
+    await expect(queued).rejects.toThrow('timed out');
+    expect(work).not.toHaveBeenCalled();
+    expect(bulkhead.running).toBe(0);
   });
 });

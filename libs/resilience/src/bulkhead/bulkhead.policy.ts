@@ -1,4 +1,5 @@
 import { BulkheadRejectedError } from '../errors/bulkhead-rejected.error';
+import { currentSignal } from '../timeout/abort-context';
 
 /** Runs at most `maxConcurrent` calls at once, queues up to `maxQueue` more in order, and rejects the rest. */
 export class BulkheadPolicy {
@@ -25,6 +26,12 @@ export class BulkheadPolicy {
         throw new BulkheadRejectedError(this.operation, this.maxConcurrent, this.maxQueue);
       // The slot is handed over by `release`, so `active` already counts this call when it resumes.
       await new Promise<void>((resolve) => this.queue.push(resolve));
+      // A caller that gave up while queued (its timeout fired) must not run the work late.
+      const signal = currentSignal();
+      if (signal?.aborted) {
+        this.release();
+        throw signal.reason;
+      }
     } else {
       this.active++;
     }
