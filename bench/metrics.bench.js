@@ -8,6 +8,7 @@
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const fs = require('node:fs');
+const net = require('node:net');
 const autocannon = require('autocannon');
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -16,35 +17,63 @@ const root = path.resolve(__dirname, '..');
 const serviceMain = path.join(root, 'dist/apps/enterprise-service/main.js');
 
 if (process.argv[2] === '--serve') {
-  const { loadTs } = require('./tsid-load-ts');
-  const { startBenchApp } = loadTs('bench/metrics-bench-app.ts');
+  const { startBenchApp } = require('./metrics-bench-app.ts');
   startBenchApp(process.argv[3], process.argv[4] === 'metrics').then((port) => process.stdout.write(`PORT ${port}\n`));
   return;
 }
 
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+async function startService(adapter) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [serviceMain], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HTTP_ADAPTER: adapter,
+      DEMO_ENDPOINTS: 'true',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      TSID_NODE_ID: '1',
+      MONGODB_URI: 'mongodb://127.0.0.1:9/bench',
+      REDIS_URL: 'redis://127.0.0.1:9',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}/demo/ping`;
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    if (child.exitCode !== null) throw new Error(`${adapter}/service exited with ${child.exitCode}`);
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return { child, url };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${adapter}/service did not answer ${url} within 30 s`);
+}
+
 function startServer(adapter, variant) {
-  const child =
-    variant === 'service'
-      ? spawn(process.execPath, [serviceMain], {
-          cwd: root,
-          env: {
-            ...process.env,
-            PORT: '0',
-            HTTP_ADAPTER: adapter,
-            DEMO_ENDPOINTS: 'true',
-            LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-            TSID_NODE_ID: '1',
-            MONGODB_URI: 'mongodb://127.0.0.1:9/bench',
-            REDIS_URL: 'redis://127.0.0.1:9',
-          },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        })
-      : spawn(process.execPath, [__filename, '--serve', adapter, variant], { stdio: ['ignore', 'pipe', 'inherit'] });
+  if (variant === 'service') return startService(adapter);
+  const child = spawn(
+    process.execPath,
+    ['-r', path.join(__dirname, 'register.js'), __filename, '--serve', adapter, variant],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     let buffered = '';
     const onData = (chunk) => {
       buffered += chunk;
-      const port = /PORT (\d+)/.exec(buffered)?.[1] ?? /listening on [^\n]*:(\d+)/i.exec(buffered)?.[1];
+      const port = /PORT (\d+)/.exec(buffered)?.[1];
       if (port) {
         child.stdout.off('data', onData);
         child.stdout.resume();
