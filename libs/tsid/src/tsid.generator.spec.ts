@@ -66,6 +66,20 @@ describe('TsidGenerator', () => {
     }
   });
 
+  it.each([0, 2, 11, 12])('builds the same text as the codec across counter values with %i node bits', (nodeBits) => {
+    const generator = new TsidGenerator({ nodeBits, clock: scriptedClock(Array<number>(3_000).fill(T0)) });
+    generator.assign({ nodeId: 2 ** nodeBits - 1, ...open });
+    let previous = '';
+    for (let i = 0; i < 3_000; i++) {
+      const id = generator.generate();
+      expect(id > previous).toBe(true);
+      expect(generator.codec.toBigInt(id)).toBe(
+        generator.codec.toBigInt(generator.codec.compose(generator.codec.decode(id))),
+      );
+      previous = id;
+    }
+  });
+
   it('waits for the next millisecond when the counter of the current one is used up', () => {
     // 20 node bits leave 4 counter values per millisecond.
     const generator = new TsidGenerator({ nodeBits: 20, clock: scriptedClock([T0, T0, T0, T0, T0, T0, T0, T0 + 1]) });

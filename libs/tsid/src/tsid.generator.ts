@@ -52,6 +52,9 @@ export class TsidGenerator {
   /** Text of the current millisecond's ID up to the characters the counter touches, and the low bits below it. */
   private prefix = '';
   private lowBase = 0;
+  /** `prefix` plus the characters above the last two, for `lowBase | counter` >>> 10 = `headKey`. */
+  private head = '';
+  private headKey = -1;
 
   constructor(options: TsidGeneratorOptions = {}) {
     this.codec = new TsidCodec(options);
@@ -116,14 +119,9 @@ export class TsidGenerator {
     else this.sameOrBorrowed(now);
     this.issued++;
     const low = this.lowBase | this.counter;
-    switch (this.suffixPairs) {
-      case 1:
-        return this.prefix + PAIR[low & 1023];
-      case 2:
-        return this.prefix + PAIR[(low >>> 10) & 1023] + PAIR[low & 1023];
-      default:
-        return this.prefix + PAIR[(low >>> 20) & 1023] + PAIR[(low >>> 10) & 1023] + PAIR[low & 1023];
-    }
+    // All but the last two characters change only every 1 024 IDs: one concatenation per ID.
+    if (low >>> 10 !== this.headKey) this.setHead(low >>> 10);
+    return this.head + PAIR[low & 1023];
   }
 
   /** A new TSID as an unsigned 64-bit bigint (same sequence as `generate()`). */
@@ -141,6 +139,7 @@ export class TsidGenerator {
     const lo = (((t % 1024) << NODE_AND_COUNTER_BITS) | (this.nodeId << this.codec.counterBits)) >>> 0;
     this.prefix = encode64(hi, lo).slice(0, 13 - 2 * this.suffixPairs);
     this.lowBase = lo & (2 ** (10 * this.suffixPairs) - 1);
+    this.headKey = -1;
   }
 
   /** The clock has not moved past `last`: next counter value, or the next millisecond once it is used up. */
@@ -168,6 +167,13 @@ export class TsidGenerator {
       throw new ClockMovedBackwardsError(next - now, this.maxBackwardMs);
     }
     this.advance(next);
+  }
+
+  private setHead(high: number): void {
+    this.headKey = high;
+    if (this.suffixPairs === 1) this.head = this.prefix;
+    else if (this.suffixPairs === 2) this.head = this.prefix + PAIR[high & 1023];
+    else this.head = this.prefix + PAIR[(high >>> 10) & 1023] + PAIR[high & 1023];
   }
 
   private unavailable(timestamp: number): TsidUnavailableError {
