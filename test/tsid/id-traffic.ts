@@ -10,6 +10,7 @@ export class IdTraffic {
   private readonly issuer = new Map<string, string>();
   private readonly duplicates: string[] = [];
   private readonly unavailableMs = new Map<string, number>();
+  private readonly lastIssuedAt = new Map<string, number>();
   private readonly loops: Promise<void>[] = [];
   private stopped = false;
 
@@ -42,6 +43,11 @@ export class IdTraffic {
     const counts: Record<string, number> = {};
     for (const label of this.issuer.values()) counts[label] = (counts[label] ?? 0) + 1;
     return counts;
+  }
+
+  /** Wall-clock time (Unix ms) of the last response with IDs from incarnation `label`. */
+  lastIssued(label: string): number | undefined {
+    return this.lastIssuedAt.get(label);
   }
 
   unableToIssueMs(): Record<string, number> {
@@ -116,6 +122,7 @@ export class IdTraffic {
           if (this.issuer.has(id)) this.duplicates.push(id);
           else this.issuer.set(id, target!.label);
         }
+        this.lastIssuedAt.set(target!.label, Date.now());
         if (failingSince !== undefined)
           this.unavailableMs.set(name, this.unavailableMs.get(name)! + now - failingSince);
         failingSince = undefined;
