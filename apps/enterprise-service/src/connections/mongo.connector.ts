@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
+import { type Connection, ConnectionStates } from 'mongoose';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { reconnectDelay } from './reconnect-delay';
@@ -14,7 +14,6 @@ import { reconnectDelay } from './reconnect-delay';
 export class MongoConnector implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('MongoDB');
   private readonly stop = new AbortController();
-  private loop: Promise<void> | undefined;
   private connectedOnce = false;
 
   constructor(
@@ -31,13 +30,15 @@ export class MongoConnector implements OnApplicationBootstrap, OnApplicationShut
   }
 
   onApplicationBootstrap(): void {
-    this.loop = this.connectInBackground();
+    void this.connectInBackground();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stop.abort();
-    await this.loop;
-    await this.connection.close(true);
+    // mongoose's close() and destroy() wait ~30 s for a connect attempt in flight, so only a live connection is
+    // closed through mongoose; otherwise the driver's client is closed at once and the attempt fails by itself.
+    if (this.connection.readyState === ConnectionStates.connected) await this.connection.close();
+    else await this.connection.getClient()?.close(true);
   }
 
   private async connectInBackground(): Promise<void> {
