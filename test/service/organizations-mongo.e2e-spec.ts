@@ -11,7 +11,7 @@ describeWithMongo.each(ADAPTERS)('organizations on a real MongoDB (%s)', (adapte
   let app: INestApplication;
 
   beforeAll(async () => {
-    app = await createTestApp(adapter, { MONGODB_URI: mongo.uri! });
+    app = await createTestApp(adapter, { MONGODB_URI: mongo.uri!, TSID_NODE_ID: '1' });
     await waitFor('the organizations API to reach MongoDB', async () => {
       const response = await request(app.getHttpServer()).post('/organizations').send({ name: 'warm-up' });
       return response.status === 201;
