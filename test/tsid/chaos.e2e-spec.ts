@@ -66,8 +66,10 @@ describe('TSID chaos (real Redis, 4 real service processes)', () => {
         const started = Date.now();
         while (Date.now() - started < CHAOS_MS) {
           const action = rand();
-          const name = NAMES[Math.floor(rand() * NAMES.length)];
-          if (action < 0.2) {
+          // Process faults hit a running instance (the supervisor may be restarting some).
+          const running = NAMES.filter((n) => fleet.service(n).isRunning);
+          const name = running[Math.floor(rand() * running.length)];
+          if (action < 0.2 || name === undefined) {
             events.push('redis restart');
             await redis.restart();
           } else if (action < 0.3) {
