@@ -2,6 +2,7 @@ import { RedisService } from '@liaoliaots/nestjs-redis';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { HealthModule } from '@nestjs-reliability/health';
+import { LockModule } from '@nestjs-reliability/lock';
 import { MetricsModule } from '@nestjs-reliability/metrics';
 import { ShutdownModule } from '@nestjs-reliability/shutdown';
 import type { Connection } from 'mongoose';
@@ -36,6 +37,11 @@ export class AppModule {
             mongodb: { connection: mongodb },
             redis: { client: redis.getOrThrow() },
           }),
+        }),
+        LockModule.forRootAsync({
+          isGlobal: true,
+          inject: [RedisService],
+          useFactory: (redis: RedisService) => ({ clients: [redis.getOrThrow()] }),
         }),
         ShutdownModule.forRoot({ drainDelayMs: config.shutdown.drainDelayMs, timeoutMs: config.shutdown.timeoutMs }),
         ...(config.demoEndpoints ? [DemoModule] : []),

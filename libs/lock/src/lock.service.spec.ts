@@ -24,8 +24,8 @@ describe('LockService on a real Redis', () => {
     const held = a.tryRun('report', () => new Promise<string>((resolve) => (release = () => resolve('done'))));
     await waitFor('a to hold the lock', async () => (await redis.command(['EXISTS', 'lock:report'])) === '1');
 
-    await expect(b.tryRun('report', () => 'b ran')).resolves.toEqual({ acquired: false });
-    await expect(b.run('report', () => 'b ran')).rejects.toBeInstanceOf(LockUnavailableError);
+    await expect(b.tryRun('report', () => 'b ran')).resolves.toEqual({ acquired: false, reason: 'busy' });
+    await expect(b.run('report', () => 'b ran')).rejects.toMatchObject({ reason: 'busy', resource: 'report' });
 
     release();
     await expect(held).resolves.toEqual({ acquired: true, value: 'done' });
@@ -64,7 +64,7 @@ describe('LockService on a real Redis', () => {
     await waitFor('a to hold the lock', async () => (await redis.command(['EXISTS', 'lock:long'])) === '1');
     const deadline = Date.now() + 800;
     while (Date.now() < deadline) {
-      await expect(b.tryRun('long', () => 'b')).resolves.toEqual({ acquired: false });
+      await expect(b.tryRun('long', () => 'b')).resolves.toEqual({ acquired: false, reason: 'busy' });
       await sleep(50);
     }
     await expect(held).resolves.toEqual({ acquired: true, value: false });
@@ -80,6 +80,16 @@ describe('LockService on a real Redis', () => {
     });
     const result = await outcome;
     expect(result.acquired && isLockLostError(result.value)).toBe(true);
+  });
+
+  it('says the lock is unavailable, not busy, while Redis is down', async () => {
+    const server = await startRedis();
+    const locks = instance([server]);
+    await server.kill();
+    await expect(locks.tryRun('down', () => 'ran')).resolves.toEqual({ acquired: false, reason: 'unavailable' });
+    const refused = locks.run('down', () => 'ran');
+    await expect(refused).rejects.toBeInstanceOf(LockUnavailableError);
+    await expect(refused).rejects.toThrow('too few Redis nodes answered');
   });
 
   it('returns the routine’s result even when the lock cannot be released', async () => {
@@ -103,7 +113,7 @@ describe('LockService with a quorum of three Redis masters', () => {
     await expect(locks.tryRun('q', () => 'one down')).resolves.toEqual({ acquired: true, value: 'one down' });
 
     await servers[1].kill();
-    await expect(locks.tryRun('q', () => 'two down')).resolves.toEqual({ acquired: false });
+    await expect(locks.tryRun('q', () => 'two down')).resolves.toEqual({ acquired: false, reason: 'unavailable' });
   });
 });
 

@@ -8,7 +8,11 @@ import { LockUnavailableError } from './lock-unavailable.error';
 import { MODULE_OPTIONS_TOKEN } from './lock.module-definition';
 import { type LockModuleOptions, resolveLockOptions, type ResolvedLockOptions } from './lock.options';
 
-export type LockOutcome<T> = { acquired: true; value: T } | { acquired: false };
+/**
+ * `busy`: another holder has the lock on a quorum of nodes. `unavailable`: too few nodes answered to know
+ * (Redis down or unreachable).
+ */
+export type LockOutcome<T> = { acquired: true; value: T } | { acquired: false; reason: 'busy' | 'unavailable' };
 
 export interface RunOptions {
   /** Overrides the module's `ttlMs` for this lock. */
@@ -44,12 +48,12 @@ export class LockService {
     this.redlock.on('error', () => undefined);
     this.outcomes = metrics?.counter({
       name: 'lock_outcomes_total',
-      help: 'Distributed lock outcomes by resource: acquired, busy (held elsewhere) or lost (extension failed).',
+      help: 'Distributed lock outcomes by resource: acquired, busy (held elsewhere), unavailable (Redis unreachable) or lost (extension failed).',
       labelNames: ['resource', 'result'],
     });
   }
 
-  /** Runs `routine` under the lock, or returns `{ acquired: false }` at once when it is held elsewhere. */
+  /** Runs `routine` under the lock, or returns `{ acquired: false, reason }` when it cannot be had. */
   async tryRun<T>(
     resource: string,
     routine: (signal: AbortSignal) => Promise<T> | T,
@@ -62,20 +66,19 @@ export class LockService {
         retryCount: options.retryCount ?? this.options.retryCount,
       });
     } catch (error) {
-      if (error instanceof ExecutionError || error instanceof ResourceLockedError) {
-        this.outcomes?.inc({ resource, result: 'busy' });
-        return { acquired: false };
-      }
-      throw error;
+      if (!(error instanceof ExecutionError || error instanceof ResourceLockedError)) throw error;
+      const reason = await refusalReason(error);
+      this.outcomes?.inc({ resource, result: reason });
+      return { acquired: false, reason };
     }
     this.outcomes?.inc({ resource, result: 'acquired' });
     return { acquired: true, value: await this.hold(resource, lock, ttlMs, routine) };
   }
 
-  /** Runs `routine` under the lock; throws `LockUnavailableError` when it is held elsewhere. */
+  /** Runs `routine` under the lock; throws `LockUnavailableError` (with the reason) when it cannot be had. */
   async run<T>(resource: string, routine: (signal: AbortSignal) => Promise<T> | T, options?: RunOptions): Promise<T> {
     const outcome = await this.tryRun(resource, routine, options);
-    if (!outcome.acquired) throw new LockUnavailableError(resource);
+    if (!outcome.acquired) throw new LockUnavailableError(resource, outcome.reason);
     return outcome.value;
   }
 
@@ -126,4 +129,14 @@ export class LockService {
       }
     }
   }
+}
+
+/** Busy when every node that voted against did so because the key is held; anything else means nodes failed. */
+async function refusalReason(error: ExecutionError | ResourceLockedError): Promise<'busy' | 'unavailable'> {
+  if (error instanceof ResourceLockedError) return 'busy';
+  const last = error.attempts.at(-1);
+  if (!last) return 'unavailable';
+  const stats = await last;
+  const heldByOthers = [...stats.votesAgainst.values()].filter((vote) => vote instanceof ResourceLockedError).length;
+  return heldByOthers >= stats.quorumSize ? 'busy' : 'unavailable';
 }
