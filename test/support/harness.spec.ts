@@ -58,7 +58,11 @@ describe('real-Redis harness', () => {
     const root = join(__dirname, '..', '..');
     const run = promisify(execFile)(
       process.execPath,
-      [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', join(__dirname, 'fixtures', 'jest.fixture.config.js')],
+      [
+        join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+        '--config',
+        join(__dirname, 'fixtures', 'jest.fixture.config.js'),
+      ],
       { cwd: root, env: { ...process.env, PID_FILE: pidFile } },
     );
     await expect(run).rejects.toMatchObject({ code: 1 });

@@ -90,16 +90,29 @@ export class ServiceProcess {
   }
 
   waitForLog(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-    return waitFor(`log line matching ${pattern}`, () => this.stdout.split('\n').find((line) => pattern.test(line)), timeoutMs);
+    return waitFor(
+      `log line matching ${pattern}`,
+      () => this.stdout.split('\n').find((line) => pattern.test(line)),
+      timeoutMs,
+    );
   }
 
   async waitForStatus(path: string, status = 200, timeoutMs = 15_000): Promise<void> {
-    await waitFor(`${path} to answer ${status} on port ${this.port}\n${this.tail()}`, async () => {
-      if (!this.isRunning) throw new Error(`service exited: ${JSON.stringify(this.child.exitCode)}\n${this.tail()}`);
-      const response = await fetch(this.url + path, { signal: AbortSignal.timeout(2_000) });
-      await response.arrayBuffer();
-      return response.status === status;
-    }, timeoutMs);
+    try {
+      await waitFor(
+        `${path} to answer ${status} on port ${this.port}`,
+        async () => {
+          if (!this.isRunning) throw new Error(`the service exited with ${JSON.stringify(this.child.exitCode)}`);
+          const response = await fetch(this.url + path, { signal: AbortSignal.timeout(2_000) });
+          await response.arrayBuffer();
+          return response.status === status;
+        },
+        timeoutMs,
+      );
+    } catch (error) {
+      // The output at the moment of failure is what explains it.
+      throw new Error(`${(error as Error).message}\n${this.tail()}`);
+    }
   }
 
   kill(): Promise<void> {
