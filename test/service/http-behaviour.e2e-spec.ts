@@ -17,11 +17,17 @@ describe.each(ADAPTERS)('HTTP behaviour on %s', (adapter) => {
   });
 
   it('answers a bad body with 400 naming the field', async () => {
-    const tooLong = await request(app.getHttpServer()).post('/organizations').send({ name: 'x'.repeat(201) }).expect(400);
+    const tooLong = await request(app.getHttpServer())
+      .post('/organizations')
+      .send({ name: 'x'.repeat(201) })
+      .expect(400);
     expect(JSON.stringify(tooLong.body)).toMatch(/name must be shorter than or equal to 200 characters/);
     const missing = await request(app.getHttpServer()).post('/organizations').send({}).expect(400);
     expect(JSON.stringify(missing.body)).toMatch(/name must be a string/);
-    const unknown = await request(app.getHttpServer()).post('/organizations').send({ name: 'a', admin: true }).expect(400);
+    const unknown = await request(app.getHttpServer())
+      .post('/organizations')
+      .send({ name: 'a', admin: true })
+      .expect(400);
     expect(JSON.stringify(unknown.body)).toMatch(/property admin should not exist/);
   });
 

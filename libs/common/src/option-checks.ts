@@ -1,7 +1,13 @@
 import { InvalidOptionError } from './invalid-option.error';
 
 /** Throws unless `value` is an integer in [min, max]; returns it typed as a number. */
-export function checkInteger(scope: string, option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function checkInteger(
+  scope: string,
+  option: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
     throw new InvalidOptionError(scope, option, value, `it must be ${range}`);
