@@ -12,7 +12,6 @@ import { ConnectionsModule } from './connections/connections.module';
 import { DemoModule } from './demo/demo.module';
 import { DirectoryModule } from './directory/directory.module';
 import { IdsModule } from './ids/ids.module';
-import { LoggingModule } from './logging/logging.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 
 @Module({})
@@ -23,7 +22,6 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         MetricsModule.forRoot(config.metrics),
-        LoggingModule,
         ConnectionsModule,
         OrganizationsModule,
         IdsModule,
