@@ -2,8 +2,13 @@
 // app with no interceptors, on Fastify and on Express: `node bench/metrics.bench.js [seconds-per-run] [rounds]`.
 // Each candidate is a server process of its own (one core), loaded by autocannon from this process (the other
 // core); runs alternate between candidates, round after round. Figures: median req/s over the rounds, and the
-// median over rounds of each round's ratio to the bare app (robust to the machine's load drifting between rounds).
-// `BENCH_SERVICE=1` adds the built reference service (`npm run build` first) with DEMO_ENDPOINTS=true.
+// median over rounds of each round's ratio to the bare app (robust to the machine's load drifting between rounds);
+// and the server's CPU time per request, the extra µs over the bare app and the ratio of CPU times (what the
+// throughput ratio would be on an idle machine where the server is CPU-bound).
+// `BENCH_SERVICE=1` adds the built reference service (`npm run build` first) with DEMO_ENDPOINTS=true, at
+// LOG_LEVEL=info (access log on) and LOG_LEVEL=warn (off). `BENCH_VARIANTS=helmet,logging,helmet+logging` replaces
+// the default candidates with the reference service's components alone or combined (see metrics-bench-app.ts), or
+// with `service:<LOG_LEVEL>[@<another build's main.js>]` (e.g. to compare a build before and after a change).
 'use strict';
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -18,7 +23,7 @@ const serviceMain = path.join(root, 'dist/apps/enterprise-service/main.js');
 
 if (process.argv[2] === '--serve') {
   const { startBenchApp } = require('./metrics-bench-app.ts');
-  startBenchApp(process.argv[3], process.argv[4] === 'metrics').then((port) => process.stdout.write(`PORT ${port}\n`));
+  startBenchApp(process.argv[3], process.argv[4]).then((port) => process.send({ port }));
   return;
 }
 
@@ -32,16 +37,16 @@ function freePort() {
   });
 }
 
-async function startService(adapter) {
+async function startService(adapter, logLevel, main) {
   const port = await freePort();
-  const child = spawn(process.execPath, [serviceMain], {
+  const child = spawn(process.execPath, [main], {
     cwd: root,
     env: {
       ...process.env,
       PORT: String(port),
       HTTP_ADAPTER: adapter,
       DEMO_ENDPOINTS: 'true',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      LOG_LEVEL: logLevel,
       TSID_NODE_ID: '1',
       MONGODB_URI: 'mongodb://127.0.0.1:9/bench',
       REDIS_URL: 'redis://127.0.0.1:9',
@@ -63,62 +68,77 @@ async function startService(adapter) {
 }
 
 function startServer(adapter, variant) {
-  if (variant === 'service') return startService(adapter);
+  if (variant.startsWith('service:')) {
+    const [logLevel, main = serviceMain] = variant.slice('service:'.length).split('@');
+    return startService(adapter, logLevel, path.resolve(root, main));
+  }
+  // Log lines go to /dev/null, as the service's do; the port comes back over IPC.
   const child = spawn(
     process.execPath,
     ['-r', path.join(__dirname, 'register.js'), __filename, '--serve', adapter, variant],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
   );
   return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk) => {
-      buffered += chunk;
-      const port = /PORT (\d+)/.exec(buffered)?.[1];
-      if (port) {
-        child.stdout.off('data', onData);
-        child.stdout.resume();
-        resolve({ child, url: `http://127.0.0.1:${port}/demo/ping` });
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${adapter}/${variant} server exited with ${code}: ${buffered}`)));
+    child.once('message', ({ port }) => resolve({ child, url: `http://127.0.0.1:${port}/demo/ping` }));
+    child.once('exit', (code) => reject(new Error(`${adapter}/${variant} server exited with ${code}`)));
   });
 }
 
-async function load(url, duration) {
+// CPU time (user + system) a server process has used, in µs, from /proc (Linux; NaN elsewhere).
+function cpuMicros(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+  } catch {
+    return NaN;
+  }
+}
+const ticksPerSecond = 100; // USER_HZ on every Linux the bench runs on
+
+// Throughput, and the server's CPU time per request: the latter barely moves with the machine's load, so it
+// gives each component's own cost in µs per request.
+async function load({ url, child }, duration) {
+  const cpuBefore = cpuMicros(child.pid);
   const result = await autocannon({ url, connections: 32, duration });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+  return { rps: result.requests.average, cpu: (cpuMicros(child.pid) - cpuBefore) / result.requests.total };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main() {
-  const variants = ['bare', 'metrics'];
+  const variants = ['bare', ...(process.env.BENCH_VARIANTS ?? 'metrics').split(',').filter(Boolean)];
   if (process.env.BENCH_SERVICE === '1') {
     if (!fs.existsSync(serviceMain)) throw new Error(`${serviceMain} is missing: run \`npm run build\` first.`);
-    variants.push('service');
+    variants.push('service:info', 'service:warn');
   }
+  const adapters = (process.env.BENCH_ADAPTERS ?? 'fastify,express').split(',');
   console.log(
     `metrics bench: GET /demo/ping, autocannon 32 connections, ${seconds} s per run, ${rounds} rounds, ${process.version}`,
   );
-  for (const adapter of ['fastify', 'express']) {
+  for (const adapter of adapters) {
     const servers = {};
     for (const variant of variants) servers[variant] = await startServer(adapter, variant);
     try {
-      for (const variant of variants) await load(servers[variant].url, 1); // warm-up: JIT, connection pools
+      for (const variant of variants) await load(servers[variant], 1); // warm-up: JIT, connection pools
       const results = Object.fromEntries(variants.map((variant) => [variant, []]));
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? variants : [...variants].reverse();
-        for (const variant of order) results[variant].push(await load(servers[variant].url, seconds));
+        for (const variant of order) results[variant].push(await load(servers[variant], seconds));
       }
+      const width = Math.max(...variants.map((variant) => variant.length));
       for (const variant of variants) {
-        const rps = median(results[variant]);
-        const ratio = median(results[variant].map((value, round) => value / results.bare[round]));
-        const runs = results[variant].map((value) => Math.round(value)).join(' ');
+        const runs = results[variant];
+        const rps = median(runs.map((run) => run.rps));
+        const ratio = median(runs.map((run, round) => run.rps / results.bare[round].rps));
+        const cpu = median(runs.map((run) => run.cpu));
+        const extra = median(runs.map((run, round) => run.cpu - results.bare[round].cpu));
+        const cpuRatio = median(runs.map((run, round) => results.bare[round].cpu / run.cpu));
         console.log(
-          `${adapter.padEnd(8)} ${variant.padEnd(8)} ${Math.round(rps).toString().padStart(7)} req/s  ratio ${ratio.toFixed(3)}  (runs: ${runs})`,
+          `${adapter.padEnd(8)} ${variant.padEnd(width)} ${Math.round(rps).toString().padStart(6)} req/s  ratio ${ratio.toFixed(3)}` +
+            `  | CPU ${cpu.toFixed(1).padStart(5)} µs/req, +${extra.toFixed(1).padStart(5)} µs, ratio ${cpuRatio.toFixed(3)}` +
+            `  (req/s: ${runs.map((run) => Math.round(run.rps)).join(' ')})`,
         );
       }
     } finally {
