@@ -7,8 +7,11 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastifyHelmet from '@fastify/helmet';
 import helmet from 'helmet';
+import { HealthModule } from '@nestjs-reliability/health';
 import { MetricsModule } from '@nestjs-reliability/metrics';
+import { ResilienceModule } from '@nestjs-reliability/resilience';
 import { ShutdownModule, ShutdownService } from '@nestjs-reliability/shutdown';
+import { TsidModule } from '@nestjs-reliability/tsid';
 import { loadConfig } from '../apps/enterprise-service/src/config/app-config';
 import { expressRequestMiddleware } from '../apps/enterprise-service/src/http/express-request.middleware';
 import { installFastifyRequestHooks } from '../apps/enterprise-service/src/http/fastify-request.hooks';
@@ -24,8 +27,10 @@ import { createRootLogger } from '../apps/enterprise-service/src/logging/root-lo
  * - `headers`: helmet's headers alone, precomputed, set from a hook or middleware of their own.
  * - `helmet`: the helmet libraries themselves (@fastify/helmet, helmet), for comparison.
  * - `metrics`, `tracker` (ShutdownService's connection tracker), `validation` (the global ValidationPipe).
+ * - `reliability`: this toolkit's whole stack as a user wires it: metrics, shutdown (tracker attached), health,
+ *   resilience and TSID (a static node ID; issuing is not on this route).
  */
-export const COMPONENTS = ['metrics', 'helmet', 'headers', 'hooks', 'tracker', 'validation'] as const;
+export const COMPONENTS = ['metrics', 'helmet', 'headers', 'hooks', 'tracker', 'validation', 'reliability'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 @Controller('demo')
@@ -44,6 +49,15 @@ class BenchModule {
       imports: [
         ...(components.has('metrics') ? [MetricsModule.forRoot({ prefix: 'bench_' })] : []),
         ...(components.has('tracker') ? [ShutdownModule.forRoot({ drainDelayMs: 0, timeoutMs: 1000 })] : []),
+        ...(components.has('reliability')
+          ? [
+              MetricsModule.forRoot({ prefix: 'bench_' }),
+              ShutdownModule.forRoot({ drainDelayMs: 0, timeoutMs: 1000 }),
+              HealthModule.forRoot({ service: 'bench', version: '0', include: ['memory'] }),
+              ResilienceModule.forRoot({}),
+              TsidModule.forRoot({ nodeId: 1 }),
+            ]
+          : []),
       ],
       controllers: [PingController],
     };
@@ -95,7 +109,7 @@ export async function startBenchApp(adapter: 'express' | 'fastify', variant: str
   if (components.has('validation')) {
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
   }
-  if (components.has('tracker')) app.get(ShutdownService).attach(app);
+  if (components.has('tracker') || components.has('reliability')) app.get(ShutdownService).attach(app);
   await app.listen(0, '127.0.0.1');
   return (app.getHttpServer() as { address(): { port: number } }).address().port;
 }
