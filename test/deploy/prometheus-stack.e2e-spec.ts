@@ -110,16 +110,26 @@ describe('Prometheus with our rules, scraping the service', () => {
       },
       20_000,
     );
-    await waitFor(
+    const firstScrape = await waitFor(
       'a first successful scrape of the service',
       async () => {
         const response = await fetch(`${prometheusUrl}/api/v1/targets`);
         const body = (await response.json()) as {
-          data: { activeTargets: Array<{ health: string; lastError: string }> };
+          data: { activeTargets: Array<{ health: string; lastError: string; lastScrape: string }> };
         };
         const [target] = body.data.activeTargets;
         if (target?.lastError) throw new Error(`scraping ${service.url}/metrics: ${target.lastError}`);
-        return target?.health === 'up';
+        return target?.health === 'up' && Date.parse(target.lastScrape);
+      },
+      15_000,
+    );
+    // Alert states reflect the scraped data only once every rule group has been evaluated after that scrape.
+    await waitFor(
+      'every rule group to be evaluated after the first scrape',
+      async () => {
+        const response = await fetch(`${prometheusUrl}/api/v1/rules`);
+        const body = (await response.json()) as { data: { groups: Array<{ lastEvaluation: string }> } };
+        return body.data.groups.every((group) => Date.parse(group.lastEvaluation) > firstScrape);
       },
       15_000,
     );
@@ -137,9 +147,11 @@ describe('Prometheus with our rules, scraping the service', () => {
 
   it('shows request rate and p95 latency by route on the dashboard queries', async () => {
     expect(await drive('/demo/ping', 60)).toEqual(Array(60).fill(200));
+    // A rate needs two scraped samples that differ: keep traffic flowing while Prometheus catches up.
     const rate = await waitFor(
       'the dashboard request rate of /demo/ping',
       async () => {
+        await drive('/demo/ping', 10);
         const samples = await query(panelQuery('Request rate by route'));
         return samples.find((sample) => sample.metric.route === '/demo/ping' && Number(sample.value[1]) > 0);
       },
