@@ -92,7 +92,11 @@ export class RedisServer {
 
   /** Runs one command on a short-lived connection and returns its reply as text. */
   async command(args: string[]): Promise<string> {
-    const client = new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true });
+    const client = new Redis(this.port, '127.0.0.1', {
+      maxRetriesPerRequest: 0,
+      lazyConnect: true,
+      disconnectTimeout: 50,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();

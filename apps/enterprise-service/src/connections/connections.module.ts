@@ -46,6 +46,8 @@ function redisOptions(config: AppConfig): RedisModuleOptions {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
+      // After disconnect(), a socket still open after this is destroyed (the 2 s default holds up exit).
+      disconnectTimeout: 200,
       retryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
       onClientCreated: logRedisState,
     },
