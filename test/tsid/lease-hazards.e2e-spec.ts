@@ -59,6 +59,17 @@ describe('TSID leases under faults (real Redis, real service processes)', () => 
     return (traffic.lastIssued(previous) ?? -Infinity) - Number(leased!.time);
   }
 
+  /** Restarts A and B (self-healing: they lease again), waits until both issue, then checks every ID collected. */
+  async function restartPairAndExpectSafe() {
+    await Promise.all([fleet.startIssuing('A'), fleet.startIssuing('B')]);
+    await waitFor(
+      'A and B to serve again',
+      () => traffic.countsByLabel()['A#2'] > 0 && traffic.countsByLabel()['B#2'] > 0,
+    );
+    await traffic.stop();
+    expectSafe();
+  }
+
   function expectSafe() {
     console.log(traffic.summary());
     expect(traffic.duplicateIds).toEqual([]);
@@ -97,13 +108,7 @@ describe('TSID leases under faults (real Redis, real service processes)', () => 
     expect((await fleet.service('A').waitForExit()).code).toBe(75);
     expect((await fleet.service('B').waitForExit()).code).toBe(75);
     expect(fleet.service('A').output().stdout).toMatch(/was lost .*"nodeId":\d,"expected":"[^"]+","actual":null/);
-    await Promise.all([fleet.startIssuing('A'), fleet.startIssuing('B')]);
-    await waitFor(
-      'A and B to serve again',
-      () => traffic.countsByLabel()['A#2'] > 0 && traffic.countsByLabel()['B#2'] > 0,
-    );
-    await traffic.stop();
-    expectSafe();
+    await restartPairAndExpectSafe();
   });
 
   it('survives a deleted key and an overwritten one (stolen), with a successor on the freed node ID', async () => {
@@ -132,13 +137,7 @@ describe('TSID leases under faults (real Redis, real service processes)', () => 
       async () => (await admin.exists(`sys:tsid:node:${nodeB}`)) === 0,
       5_000,
     );
-    await Promise.all([fleet.startIssuing('A'), fleet.startIssuing('B')]);
-    await waitFor(
-      'A and B to serve again',
-      () => traffic.countsByLabel()['A#2'] > 0 && traffic.countsByLabel()['B#2'] > 0,
-    );
-    await traffic.stop();
-    expectSafe();
+    await restartPairAndExpectSafe();
   });
 
   it('refuses at once when a holder paused longer than the TTL resumes after its node ID moved on', async () => {
