@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { HealthIndicatorDefinition } from './health-indicator.definition';
 
 /**
- * PUBLIC API CONTRACT (owned by libs/health): where indicators are registered. Register in `onModuleInit`
+ * Where indicators are registered. Register in `onModuleInit`
  * (or earlier) so the readiness group (`include`) can be checked at bootstrap; later registrations join
  * the next background round.
  */

@@ -6,7 +6,7 @@ export interface StartupHold {
 }
 
 /**
- * PUBLIC API CONTRACT (owned by libs/health): `/health/startup` answers 503 until the application has
+ * `/health/startup` answers 503 until the application has
  * bootstrapped and every hold taken here is released. A library takes a hold for work that must finish
  * before the instance counts as started (TSID: node ID leased; app: dependencies tried once).
  * Start-up happens once: after it is complete, new holds no longer turn the probe back to 503.
