@@ -1,3 +1,5 @@
+// Bundled at build time: the version the service reports is the one it was built from.
+import packageJson from '../../../../package.json';
 import { ConfigError } from './config.error';
 import { EnvReader } from './env-reader';
 
@@ -87,7 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     service: {
       name: 'enterprise-service',
-      version: read.string('SERVICE_VERSION', process.env.npm_package_version ?? '0.1.0'),
+      version: read.string('SERVICE_VERSION', packageJson.version),
     },
   };
 }
