@@ -4,20 +4,22 @@
 # command outside Docker, so a runtime import of a dev dependency fails CI.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# 1. Build: all dependencies, compile to dist/.
+# 1. Build: all dependencies, compile the packages (libs/*/dist) and the service (dist/).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts
-COPY nest-cli.json tsconfig.json tsconfig.build.json ./
-COPY apps ./apps
 COPY libs ./libs
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts
+COPY nest-cli.json tsconfig.base.json tsconfig.build.json ./
+COPY apps ./apps
 RUN npm run build
 
-# 2. Production dependencies only, from the same lock file.
+# 2. Production dependencies only, from the same lock file; the service's own packages are npm workspaces
+#    (node_modules/@nestjs-reliability/* link to libs/*), so the built libs come along.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY --from=build /app/libs ./libs
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts
 
 # 3. Runtime: compiled code + production dependencies, no npm in the process tree, not root.
@@ -30,6 +32,7 @@ ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/libs ./libs
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 # 1000 is `node` in the official image; numeric so Kubernetes' runAsNonRoot can verify it.

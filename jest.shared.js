@@ -1,4 +1,5 @@
-// Path aliases mirror tsconfig.json; SWC transpiles without type checking (`npm run build` and lint type-check).
+// SWC transpiles without type checking (`npm run build` and lint type-check). `@nestjs-reliability/*` resolve
+// as a user's would: through node_modules to each package's built `dist/` (`npm run build:packages`).
 const fs = require('node:fs');
 const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 
@@ -7,6 +8,5 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^@nestjs-reliability/([a-z-]+)$': '<rootDir>/libs/$1/src' },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };

@@ -91,7 +91,8 @@ async function measure(candidate) {
   child.kill('SIGTERM');
   const result = await exited;
   const took = performance.now() - signalledAt - candidate.drain;
-  if (candidate.drain > 0 && result.code !== 0) throw new Error(`${candidate.name} exited with ${JSON.stringify(result)}`);
+  if (candidate.drain > 0 && result.code !== 0)
+    throw new Error(`${candidate.name} exited with ${JSON.stringify(result)}`);
   return took;
 }
 

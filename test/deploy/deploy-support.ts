@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML; the checks below are what types them */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 
@@ -75,13 +75,11 @@ export interface Contract {
   exitCodes: Map<number, string>;
 }
 
-/** shared/CONTRACT.md, which CI clones beside the repository (`../shared`). */
+/** The reference service's contract, kept beside it. */
+export const CONTRACT_PATH = join(ROOT, 'apps', 'enterprise-service', 'CONTRACT.md');
+
 export function contract(): Contract {
-  const path = join(ROOT, '..', 'shared', 'CONTRACT.md');
-  if (!existsSync(path)) {
-    throw new Error(`The service contract is expected at ${path} (shared/ beside the repository, as CI clones it).`);
-  }
-  const text = readFileSync(path, 'utf8');
+  const text = readFileSync(CONTRACT_PATH, 'utf8');
   const env = new Map<string, string>();
   for (const [, name, value] of text.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| ([^|]+) \|/gm)) {
     env.set(name, value.trim().replace(/^`|`$/g, ''));
@@ -95,17 +93,10 @@ export function contract(): Contract {
   return { env, endpoints, exitCodes };
 }
 
-/**
- * The environment variables the service reads: from its configuration source (`read.<type>('NAME', ...)`),
- * or, before that exists, the contract's table.
- */
+/** The environment variables the service reads, from its configuration source (`read.<type>('NAME', ...)`). */
 export function serviceEnvNames(): Set<string> {
   const source = join(ROOT, 'apps', 'enterprise-service', 'src', 'config', 'app-config.ts');
-  if (existsSync(source)) {
-    const names = [...readFileSync(source, 'utf8').matchAll(/\bread\.\w+\(\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]);
-    if (names.length > 0) return new Set(names);
-  }
-  return new Set(contract().env.keys());
+  return new Set([...readFileSync(source, 'utf8').matchAll(/\bread\.\w+\(\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]));
 }
 
 /** Variables Node.js itself reads; not part of the service's configuration. */

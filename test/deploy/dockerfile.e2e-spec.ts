@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from '../support';
 import { killAndWait, spawnTracked } from '../support/child-processes';
-import { SERVICE_MAIN } from '../support/service-process';
 import { readText, ROOT, runOk } from './deploy-support';
 import { envOf, execForm, parseDockerfile, type Stage } from './dockerfile';
 
@@ -29,6 +28,11 @@ const stageNamed = (name: string): Stage => {
   return stage;
 };
 const depsStage = stageNamed(copiesFrom.find(([, src]) => src.endsWith('/node_modules'))![0]);
+/** Sources and destination of a COPY, its `--flags` dropped. */
+const copyArgs = (args: string): [string[], string] => {
+  const paths = args.split(' ').filter((each) => !each.startsWith('--'));
+  return [paths.slice(0, -1), paths[paths.length - 1]];
+};
 const runCommands = (stage: Stage): string[] =>
   ofKind(stage, 'RUN').map(({ args }) => args.replace(/--mount=\S+\s+/g, ''));
 
@@ -84,13 +88,22 @@ describe('the runtime stage, replayed outside Docker', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('installs production dependencies with the deps stage commands, then starts and answers liveness', async () => {
-    // deps stage: its COPY from the context, then its RUN commands (npm ci --omit=dev ...), in the temp dir.
-    for (const { args } of ofKind(depsStage, 'COPY')) {
-      for (const source of args.split(' ').slice(0, -1)) cpSync(join(ROOT, source), join(dir, source));
+    // The build stage's output is this checkout after `npm run build`: `COPY --from=<build> /app/x` copies ROOT/x.
+    const fromBuild = (source: string) => join(ROOT, source.replace(/^\/app\/?/, ''));
+    // deps stage, in order, in the temp dir: its COPY (from the context or the build), its RUN (npm ci --omit=dev).
+    for (const { keyword, args } of depsStage.instructions) {
+      if (keyword === 'RUN') runOk('sh', ['-c', args.replace(/--mount=\S+\s+/g, '')], { cwd: dir, timeout: 240_000 });
+      if (keyword !== 'COPY') continue;
+      const [source, dest] = copyArgs(args);
+      const built = /^--from=/.test(args);
+      for (const each of source)
+        cpSync(built ? fromBuild(each) : join(ROOT, each), join(dir, built ? dest : each), { recursive: true });
     }
-    for (const command of runCommands(depsStage)) runOk('sh', ['-c', command], { cwd: dir, timeout: 240_000 });
-    // runtime stage: dist from the build (npm run build), package.json, the Dockerfile's ENV and CMD.
-    cpSync(join(SERVICE_MAIN, '..', '..', '..'), join(dir, 'dist'), { recursive: true });
+    // runtime stage: what it copies from the build stage (the deps stage's output is already in the temp dir),
+    // package.json, the Dockerfile's ENV and CMD.
+    for (const [stage, source, dest] of copiesFrom) {
+      if (stage !== depsStage.name) cpSync(fromBuild(source), join(dir, dest), { recursive: true });
+    }
     cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     const port = String(await freePort());
     const env = { PATH: process.env.PATH, HOME: dir, ...envOf(runtime), PORT: port, SHUTDOWN_DRAIN_DELAY_MS: '0' };

@@ -1,17 +1,17 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { HealthCheckRunner } from './health-check.runner';
-import type { HealthIndicatorDefinition } from './health-indicator.definition';
+import type { HealthCheckDefinition } from '@nestjs-reliability/common';
 
 const indicators = new HealthIndicatorService();
-const up = (name: string): HealthIndicatorDefinition => ({ name, check: () => indicators.check(name).up() });
-const down = (name: string, critical: boolean, message = 'unreachable'): HealthIndicatorDefinition => ({
+const up = (name: string): HealthCheckDefinition => ({ name, check: () => indicators.check(name).up() });
+const down = (name: string, critical: boolean, message = 'unreachable'): HealthCheckDefinition => ({
   name,
   critical,
   check: () => indicators.check(name).down({ message }),
 });
 const never = () => new Promise<never>(() => undefined);
 
-function runner(definitions: HealthIndicatorDefinition[], defaultTimeoutMs = 1000) {
+function runner(definitions: HealthCheckDefinition[], defaultTimeoutMs = 1000) {
   return new HealthCheckRunner({ definitions: () => definitions, defaultTimeoutMs, intervalMs: 60_000 });
 }
 
@@ -38,7 +38,7 @@ describe('HealthCheckRunner', () => {
   });
 
   it('reports a check that hangs as down after its own timeout, with that time as its response time', async () => {
-    const hanging: HealthIndicatorDefinition = { name: 'slow', timeoutMs: 150, check: never };
+    const hanging: HealthCheckDefinition = { name: 'slow', timeoutMs: 150, check: never };
     const started = performance.now();
     const snapshot = await runner([hanging, up('fast')], 5000).refresh();
     expect(performance.now() - started).toBeLessThan(1000);
@@ -50,7 +50,7 @@ describe('HealthCheckRunner', () => {
 
   it('does not start a check again while its previous run still hangs', async () => {
     let calls = 0;
-    const hanging: HealthIndicatorDefinition = { name: 'slow', timeoutMs: 20, check: () => (calls++, never()) };
+    const hanging: HealthCheckDefinition = { name: 'slow', timeoutMs: 20, check: () => (calls++, never()) };
     const subject = runner([hanging]);
     await subject.refresh();
     const second = await subject.refresh();
@@ -60,7 +60,7 @@ describe('HealthCheckRunner', () => {
 
   it('shares one round between concurrent callers', async () => {
     let calls = 0;
-    const counted: HealthIndicatorDefinition = {
+    const counted: HealthCheckDefinition = {
       name: 'counted',
       check: async () => {
         calls++;
@@ -69,13 +69,13 @@ describe('HealthCheckRunner', () => {
       },
     };
     const subject = runner([counted]);
-    const snapshots = await Promise.all(Array.from({ length: 50 }, () => Promise.resolve(subject.current())));
+    const snapshots = await Promise.all(Array.from({ length: 50 }, () => subject.refresh()));
     expect(calls).toBe(1);
     expect(new Set(snapshots).size).toBe(1);
   });
 
   it('turns a thrown error into a one-line reason without secrets', async () => {
-    const failing: HealthIndicatorDefinition = {
+    const failing: HealthCheckDefinition = {
       name: 'db',
       check: () => {
         throw new Error('cannot reach mongodb://admin:hunter2@db.internal:27017/app\n    at connect (db.ts:1:1)');
@@ -87,7 +87,7 @@ describe('HealthCheckRunner', () => {
 
   it('runs the first round at start, then one interval after each round ends', async () => {
     let calls = 0;
-    const counted: HealthIndicatorDefinition = { name: 'c', check: () => (calls++, indicators.check('c').up()) };
+    const counted: HealthCheckDefinition = { name: 'c', check: () => (calls++, indicators.check('c').up()) };
     const subject = new HealthCheckRunner({ definitions: () => [counted], defaultTimeoutMs: 100, intervalMs: 50 });
     subject.start();
     await new Promise((resolve) => setTimeout(resolve, 240));

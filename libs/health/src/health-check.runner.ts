@@ -1,6 +1,5 @@
-import type { HealthIndicatorResult } from '@nestjs/terminus';
 import { performance } from 'node:perf_hooks';
-import type { HealthIndicatorDefinition } from './health-indicator.definition';
+import type { HealthCheckDefinition, HealthCheckResult } from '@nestjs-reliability/common';
 import { redactSecrets } from './redact-secrets';
 
 /** `ok`: up. `degraded`: a non-critical check is down (readiness still 200). `down`: a critical check is down. */
@@ -23,7 +22,7 @@ export interface HealthSnapshot {
 
 export interface HealthCheckRunnerOptions {
   /** The checks of one round, read again at every round so late registrations join. */
-  definitions: () => readonly HealthIndicatorDefinition[];
+  definitions: () => readonly HealthCheckDefinition[];
   defaultTimeoutMs: number;
   /** Pause between the end of one round and the start of the next. */
   intervalMs: number;
@@ -50,11 +49,6 @@ export class HealthCheckRunner {
   /** The last completed round, or undefined before the first one. */
   get snapshot(): HealthSnapshot | undefined {
     return this.last;
-  }
-
-  /** The last completed round; before the first, joins the round in progress (or starts one). */
-  current(): HealthSnapshot | Promise<HealthSnapshot> {
-    return this.last ?? this.refresh();
   }
 
   /** Runs a round now, or joins the one in progress. Never rejects. */
@@ -92,7 +86,7 @@ export class HealthCheckRunner {
     return this.last;
   }
 
-  private async run(definition: HealthIndicatorDefinition): Promise<CheckOutcome> {
+  private async run(definition: HealthCheckDefinition): Promise<CheckOutcome> {
     const { name } = definition;
     const critical = definition.critical ?? true;
     const timeoutMs = definition.timeoutMs ?? this.options.defaultTimeoutMs;
@@ -132,7 +126,7 @@ export class HealthCheckRunner {
   }
 }
 
-function verdictOf(name: string, result: HealthIndicatorResult): Verdict {
+function verdictOf(name: string, result: HealthCheckResult): Verdict {
   const detail = result[name] ?? Object.values(result)[0];
   if (detail?.status === 'up') return { up: true };
   const message = [detail?.message, detail?.reason, detail?.error].find((value) => typeof value === 'string');

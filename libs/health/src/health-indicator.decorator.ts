@@ -1,5 +1,5 @@
 import { DiscoveryService } from '@nestjs/core';
-import type { HealthIndicatorDefinition } from './health-indicator.definition';
+import type { HealthCheckDefinition } from '@nestjs-reliability/common';
 
 /**
  * Registers a provider's method as a health indicator, as `HealthRegistry.register` would:
@@ -10,4 +10,4 @@ import type { HealthIndicatorDefinition } from './health-indicator.definition';
  * ```
  * The method is found at module initialisation and called with its instance as `this`.
  */
-export const HealthIndicatorCheck = DiscoveryService.createDecorator<Omit<HealthIndicatorDefinition, 'check'>>();
+export const HealthIndicatorCheck = DiscoveryService.createDecorator<Omit<HealthCheckDefinition, 'check'>>();

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { HEALTH_CHECK_REGISTRY, STARTUP_GATE } from '@nestjs-reliability/common';
 import { HEALTH_MODULE_OPTIONS, ConfigurableModuleClass } from './health.module-definition';
 import { resolveHealthOptions } from './health.options';
 import { HealthProbeRoutes } from './health-probe.routes';
@@ -19,10 +20,12 @@ import { StartupGate } from './startup.gate';
   providers: [
     { provide: RESOLVED_HEALTH_OPTIONS, useFactory: resolveHealthOptions, inject: [HEALTH_MODULE_OPTIONS] },
     HealthRegistry,
+    { provide: HEALTH_CHECK_REGISTRY, useExisting: HealthRegistry },
     StartupGate,
+    { provide: STARTUP_GATE, useExisting: StartupGate },
     HealthService,
     HealthProbeRoutes,
   ],
-  exports: [HealthRegistry, StartupGate, HealthService, TerminusModule],
+  exports: [HealthRegistry, HEALTH_CHECK_REGISTRY, StartupGate, STARTUP_GATE, HealthService, TerminusModule],
 })
 export class HealthModule extends ConfigurableModuleClass {}

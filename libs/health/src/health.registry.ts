@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { HealthIndicatorDefinition } from './health-indicator.definition';
+import type { HealthCheckDefinition, HealthCheckRegistry } from '@nestjs-reliability/common';
 
 /**
  * Where indicators are registered. Register in `onModuleInit`
@@ -7,10 +7,10 @@ import type { HealthIndicatorDefinition } from './health-indicator.definition';
  * the next background round.
  */
 @Injectable()
-export class HealthRegistry {
-  private readonly definitions = new Map<string, HealthIndicatorDefinition>();
+export class HealthRegistry implements HealthCheckRegistry {
+  private readonly definitions = new Map<string, HealthCheckDefinition>();
 
-  register(definition: HealthIndicatorDefinition): void {
+  register(definition: HealthCheckDefinition): void {
     if (typeof definition.name !== 'string' || definition.name === '') {
       throw new Error('A health indicator needs a non-empty name; it becomes the key of its check in readiness.');
     }
@@ -20,7 +20,7 @@ export class HealthRegistry {
     this.definitions.set(definition.name, definition);
   }
 
-  list(): HealthIndicatorDefinition[] {
+  list(): HealthCheckDefinition[] {
     return [...this.definitions.values()];
   }
 

@@ -8,11 +8,16 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { MetricsService } from '@nestjs-reliability/metrics';
-import { ShutdownService } from '@nestjs-reliability/shutdown';
-import type { Gauge } from 'prom-client';
 import { HealthCheckRunner, type HealthSnapshot } from './health-check.runner';
-import type { HealthIndicatorDefinition } from './health-indicator.definition';
+import {
+  type GaugeMetric,
+  type HealthCheckDefinition,
+  METRICS_RECORDER,
+  type MetricsRecorder,
+  SHUTDOWN_COORDINATOR,
+  type ShutdownCoordinator,
+  type StartupHold,
+} from '@nestjs-reliability/common';
 import { HealthIndicatorCheck } from './health-indicator.decorator';
 import { checkReadinessGroup, type ResolvedHealthOptions } from './health.options';
 import { HealthRegistry } from './health.registry';
@@ -21,7 +26,7 @@ import { EventLoopLagMonitor } from './event-loop-lag.monitor';
 import { MemoryHealthIndicator } from './indicators/memory.health';
 import { MongoDbHealthIndicator } from './indicators/mongodb.health';
 import { RedisHealthIndicator } from './indicators/redis.health';
-import { StartupGate, type StartupHold } from './startup.gate';
+import { StartupGate } from './startup.gate';
 
 const MB = 1024 * 1024;
 
@@ -40,7 +45,7 @@ export class HealthService implements OnModuleInit, OnApplicationBootstrap, Befo
   private readonly runner: HealthCheckRunner;
   private readonly lag: EventLoopLagMonitor | undefined;
   private readonly firstRound: StartupHold;
-  private readonly gauge: Gauge<'check'> | undefined;
+  private readonly gauge: GaugeMetric<'check'> | undefined;
   /** Readiness body parts rebuilt once per round, so a probe storm costs no per-request work beyond a clock read. */
   private checks: Record<string, { status: string; responseTime: number; reason?: string }> = {};
   private memory: Record<'heapUsed' | 'heapTotal' | 'rss' | 'external', number> | undefined;
@@ -53,8 +58,8 @@ export class HealthService implements OnModuleInit, OnApplicationBootstrap, Befo
     private readonly indicators: HealthIndicatorService,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
-    @Optional() metrics?: MetricsService,
-    @Optional() private readonly shutdown?: ShutdownService,
+    @Optional() @Inject(METRICS_RECORDER) metrics?: MetricsRecorder,
+    @Optional() @Inject(SHUTDOWN_COORDINATOR) private readonly shutdown?: ShutdownCoordinator,
   ) {
     this.gauge = metrics?.gauge({
       name: 'health_check_status',
@@ -165,7 +170,7 @@ export class HealthService implements OnModuleInit, OnApplicationBootstrap, Befo
     };
   }
 
-  private readinessGroup(): HealthIndicatorDefinition[] {
+  private readinessGroup(): HealthCheckDefinition[] {
     const include = this.options.include;
     const all = this.registry.list();
     if (!include) return all;
@@ -197,7 +202,7 @@ export class HealthService implements OnModuleInit, OnApplicationBootstrap, Befo
       for (const method of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object)) {
         const meta = this.discovery.getMetadataByDecorator(HealthIndicatorCheck, wrapper, method);
         if (!meta) continue;
-        const fn = (instance as Record<string, HealthIndicatorDefinition['check']>)[method];
+        const fn = (instance as Record<string, HealthCheckDefinition['check']>)[method];
         this.registry.register({ ...meta, check: () => fn.call(instance) });
       }
     }

@@ -1,9 +1,5 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-
-/** A hold on start-up; releasing it twice is harmless. */
-export interface StartupHold {
-  release(): void;
-}
+import type { StartupGate as StartupGateContract, StartupHold } from '@nestjs-reliability/common';
 
 /**
  * `/health/startup` answers 503 until the application has
@@ -12,7 +8,7 @@ export interface StartupHold {
  * Start-up happens once: after it is complete, new holds no longer turn the probe back to 503.
  */
 @Injectable()
-export class StartupGate implements OnApplicationBootstrap {
+export class StartupGate implements StartupGateContract, OnApplicationBootstrap {
   private readonly pending = new Map<symbol, string>();
   private bootstrapped = false;
   private started = false;

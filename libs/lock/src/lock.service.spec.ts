@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedis, waitFor, type RedisServer } from '../../../test/support';
 import { isLockLostError } from './lock-lost.error';
 import { LockUnavailableError } from './lock-unavailable.error';
-import { currentLockSignal } from './lock-signal';
+import { currentAbortSignal } from '@nestjs-reliability/common';
 import { LockService } from './lock.service';
 import type { LockModuleOptions } from './lock.options';
 
@@ -75,7 +75,7 @@ describe('LockService on a real Redis', () => {
     const outcome = locks.tryRun('flushed', async (signal) => {
       await redis.flushAll();
       await new Promise((resolve) => signal.addEventListener('abort', resolve));
-      expect(currentLockSignal()).toBe(signal);
+      expect(currentAbortSignal()).toBe(signal);
       return signal.reason as unknown;
     });
     const result = await outcome;

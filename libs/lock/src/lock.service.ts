@@ -1,9 +1,12 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { MetricsService } from '@nestjs-reliability/metrics';
-import type { Counter } from 'prom-client';
+import {
+  type CounterMetric,
+  METRICS_RECORDER,
+  type MetricsRecorder,
+  runWithAbortSignal,
+} from '@nestjs-reliability/common';
 import Redlock, { ExecutionError, type Lock, ResourceLockedError } from 'redlock';
 import { LockLostError } from './lock-lost.error';
-import { runWithLockSignal } from './lock-signal';
 import { LockUnavailableError } from './lock-unavailable.error';
 import { MODULE_OPTIONS_TOKEN } from './lock.module-definition';
 import { type LockModuleOptions, resolveLockOptions, type ResolvedLockOptions } from './lock.options';
@@ -34,9 +37,12 @@ export class LockService {
   private readonly logger = new Logger(LockService.name);
   private readonly options: ResolvedLockOptions;
   private readonly redlock: Redlock;
-  private readonly outcomes: Counter<'resource' | 'result'> | undefined;
+  private readonly outcomes: CounterMetric<'resource' | 'result'> | undefined;
 
-  constructor(@Inject(MODULE_OPTIONS_TOKEN) options: LockModuleOptions, @Optional() metrics?: MetricsService) {
+  constructor(
+    @Inject(MODULE_OPTIONS_TOKEN) options: LockModuleOptions,
+    @Optional() @Inject(METRICS_RECORDER) metrics?: MetricsRecorder,
+  ) {
     this.options = resolveLockOptions(options);
     this.redlock = new Redlock(this.options.clients, {
       driftFactor: this.options.driftFactor,
@@ -115,7 +121,7 @@ export class LockService {
     };
     scheduleExtension();
     try {
-      return await runWithLockSignal(controller.signal, () => routine(controller.signal));
+      return await runWithAbortSignal(controller.signal, () => routine(controller.signal));
     } finally {
       finished = true;
       clearTimeout(timer);

@@ -1,3 +1,4 @@
+import { decoratedMethod, replaceMethod } from '@nestjs-reliability/common';
 import type { LockService, RunOptions } from './lock.service';
 
 /** Set on instances by LockModule so a decorated method finds the LockService of its own application. */
@@ -12,14 +13,16 @@ export interface WithLockOptions extends RunOptions {
 /**
  * Runs the method on one instance at a time across all instances sharing the lock's Redis. Stacks with
  * `@Cron`, `@Interval` and other method decorators in any order: it keeps the method's name and copies its
- * metadata. Inside the method, `currentLockSignal()` aborts when the lock is lost.
+ * metadata. Inside the method, `currentAbortSignal()` aborts when the lock is lost.
  */
 export function WithLock(resource: string, options: WithLockOptions = {}): MethodDecorator {
   return (target, propertyKey, descriptor: PropertyDescriptor) => {
-    const original = descriptor.value as (...args: unknown[]) => unknown;
+    const original = decoratedMethod('@WithLock', propertyKey, descriptor);
     const { whenLocked = 'skip', ...runOptions } = options;
-    const wrapped = {
-      async [original.name](this: Record<symbol, LockService | undefined>, ...args: unknown[]) {
+    const wrapped = replaceMethod(
+      descriptor,
+      original,
+      async function (this: Record<symbol, LockService | undefined>, ...args: unknown[]) {
         const locks = this[LOCK_SERVICE];
         if (!locks) {
           throw new Error(
@@ -32,12 +35,8 @@ export function WithLock(resource: string, options: WithLockOptions = {}): Metho
         const outcome = await locks.tryRun(resource, run, runOptions);
         return outcome.acquired ? outcome.value : undefined;
       },
-    }[original.name];
-    for (const key of Reflect.getMetadataKeys(original)) {
-      Reflect.defineMetadata(key, Reflect.getMetadata(key, original), wrapped);
-    }
+    );
     Reflect.defineMetadata(WITH_LOCK, resource, wrapped);
-    descriptor.value = wrapped;
     Reflect.defineMetadata(WITH_LOCK, true, target.constructor);
   };
 }

@@ -1,4 +1,5 @@
 import { Module, type NestModule } from '@nestjs/common';
+import { METRICS_RECORDER } from '@nestjs-reliability/common';
 import { Registry } from 'prom-client';
 import { HttpMetricsInstaller } from './http-metrics.installer';
 import { HttpRequestMetrics } from './http-request.metrics';
@@ -54,10 +55,11 @@ function requestMetrics(registry: Registry, options: ResolvedMetricsOptions): Ht
         new MetricsScraper(registry, options.token, options.includeGlobalRegistry),
     },
     MetricsService,
+    { provide: METRICS_RECORDER, useExisting: MetricsService },
     MetricsRuntime,
     HttpMetricsInstaller,
   ],
-  exports: [METRICS_REGISTRY, MetricsService],
+  exports: [METRICS_REGISTRY, MetricsService, METRICS_RECORDER],
 })
 export class MetricsModule extends ConfigurableModuleClass implements NestModule {
   constructor(private readonly installer: HttpMetricsInstaller) {

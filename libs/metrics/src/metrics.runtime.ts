@@ -31,11 +31,6 @@ export class MetricsRuntime implements OnModuleInit, OnApplicationBootstrap, OnA
     private readonly scraper: MetricsScraper,
   ) {}
 
-  /** Port of the separate metrics listener once it listens (useful with `port: 0`). */
-  get serverPort(): number | undefined {
-    return this.server?.port;
-  }
-
   onModuleInit(): void {
     if (this.options.defaultMetrics) collectDefaultMetricsOnce(this.registry);
     const name = `${this.options.prefix}event_loop_lag_seconds`;

@@ -18,7 +18,7 @@ export type { CircuitBreakerOptions } from './breaker/circuit-breaker.options';
 export { CircuitBreakerPolicy } from './breaker/circuit-breaker.policy';
 export { CircuitBreakerRegistry } from './breaker/circuit-breaker.registry';
 
-export { currentSignal } from './timeout/abort-context';
+export { currentAbortSignal } from '@nestjs-reliability/common';
 export { TimeoutPolicy } from './timeout/timeout.policy';
 export { BulkheadPolicy } from './bulkhead/bulkhead.policy';
 export { FallbackPolicy } from './fallback/fallback.policy';

@@ -1,4 +1,5 @@
-export { ExitCode, signalExitCode } from './exit-codes';
+export { ExitCode } from '@nestjs-reliability/common';
+export { signalExitCode } from './exit-codes';
 export { ShutdownModule } from './shutdown.module';
 export { ShutdownService } from './shutdown.service';
 export { SHUTDOWN_DEFAULTS } from './shutdown.options';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SHUTDOWN_COORDINATOR } from '@nestjs-reliability/common';
 import { ConfigurableModuleClass } from './shutdown.module-definition';
 import { ShutdownService } from './shutdown.service';
 
@@ -7,7 +8,7 @@ import { ShutdownService } from './shutdown.service';
  * `app.get(ShutdownService).attach(app)` instead of `app.enableShutdownHooks()`.
  */
 @Module({
-  providers: [ShutdownService],
-  exports: [ShutdownService],
+  providers: [ShutdownService, { provide: SHUTDOWN_COORDINATOR, useExisting: ShutdownService }],
+  exports: [ShutdownService, SHUTDOWN_COORDINATOR],
 })
 export class ShutdownModule extends ConfigurableModuleClass {}

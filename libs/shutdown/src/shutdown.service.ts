@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { INestApplication, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { MetricsService } from '@nestjs-reliability/metrics';
+import { ExitCode, METRICS_RECORDER, type MetricsRecorder, type ShutdownCoordinator } from '@nestjs-reliability/common';
 import type { Server } from 'node:http';
-import { ExitCode } from './exit-codes';
 import type { ShutdownHook } from './shutdown-hook.definition';
 import { MODULE_OPTIONS_TOKEN } from './shutdown.module-definition';
 import { resolveShutdownOptions } from './shutdown.options';
@@ -18,13 +17,13 @@ import { ShutdownSequence } from './shutdown.sequence';
  * - `registerHook(hook)`: cleanup work, bounded and logged.
  */
 @Injectable()
-export class ShutdownService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ShutdownService implements ShutdownCoordinator, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Shutdown');
   private readonly sequence: ShutdownSequence;
 
   constructor(
     @Optional() @Inject(MODULE_OPTIONS_TOKEN) options?: ShutdownModuleOptions,
-    @Optional() metrics?: MetricsService,
+    @Optional() @Inject(METRICS_RECORDER) metrics?: MetricsRecorder,
   ) {
     const gauge = metrics?.gauge({
       name: 'shutdown_in_progress',

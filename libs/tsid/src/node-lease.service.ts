@@ -1,11 +1,17 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { StartupGate, type StartupHold } from '@nestjs-reliability/health';
-import { MetricsService } from '@nestjs-reliability/metrics';
-import { ExitCode, ShutdownService } from '@nestjs-reliability/shutdown';
+import {
+  type CounterMetric,
+  ExitCode,
+  METRICS_RECORDER,
+  type MetricsRecorder,
+  SHUTDOWN_COORDINATOR,
+  type ShutdownCoordinator,
+  STARTUP_GATE,
+  type StartupGate,
+  type StartupHold,
+} from '@nestjs-reliability/common';
 import type { Redis } from 'ioredis';
-import type { Counter } from 'prom-client';
 import { isNodeIdsExhaustedError } from './node-ids-exhausted.error';
 import { NodeLease, type RefreshOutcome } from './node-lease';
 import { RESOLVED_TSID_OPTIONS } from './tsid.module-definition';
@@ -13,7 +19,6 @@ import type { ResolvedTsidOptions } from './tsid.options';
 import { TsidService } from './tsid.service';
 import type { IssueWindow } from './tsid.generator';
 
-const REFRESH_JOB = 'tsid-lease-refresh';
 const MAX_RETRY_DELAY_MS = 5_000;
 
 /**
@@ -25,8 +30,10 @@ const MAX_RETRY_DELAY_MS = 5_000;
 export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TsidLease');
   private readonly lease: NodeLease | undefined;
-  private readonly lost: Counter | undefined;
-  private readonly stolen: Counter | undefined;
+  private readonly lost: CounterMetric | undefined;
+  private readonly stolen: CounterMetric | undefined;
+  /** The refresh timer: the module's own, never the app's scheduler (which it must not create or share). */
+  private refreshTimer: NodeJS.Timeout | undefined;
   private startupHold: StartupHold | undefined;
   private window: IssueWindow | undefined;
   private refreshing = false;
@@ -36,10 +43,9 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
   constructor(
     @Inject(RESOLVED_TSID_OPTIONS) private readonly options: ResolvedTsidOptions,
     private readonly tsid: TsidService,
-    private readonly scheduler: SchedulerRegistry,
-    @Optional() metrics?: MetricsService,
-    @Optional() private readonly shutdown?: ShutdownService,
-    @Optional() private readonly startupGate?: StartupGate,
+    @Optional() @Inject(METRICS_RECORDER) metrics?: MetricsRecorder,
+    @Optional() @Inject(SHUTDOWN_COORDINATOR) private readonly shutdown?: ShutdownCoordinator,
+    @Optional() @Inject(STARTUP_GATE) private readonly startupGate?: StartupGate,
   ) {
     if (!options.lease) return;
     this.lease = new NodeLease({
@@ -84,7 +90,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.scheduler.doesExist('interval', REFRESH_JOB)) this.scheduler.deleteInterval(REFRESH_JOB);
+    clearInterval(this.refreshTimer);
     const window = this.window;
     if (!this.lease || !window) return;
     this.window = undefined;
@@ -124,10 +130,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
               ? `; issuing from ${new Date(window.after + 1).toISOString()}, after earlier holders' range`
               : ''),
         );
-        this.scheduler.addInterval(
-          REFRESH_JOB,
-          setInterval(() => void this.refresh(lease), this.options.lease!.refreshIntervalMs).unref(),
-        );
+        this.refreshTimer = setInterval(() => void this.refresh(lease), this.options.lease!.refreshIntervalMs).unref();
         return;
       } catch (error) {
         if (isNodeIdsExhaustedError(error)) {
@@ -182,7 +185,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
     this.tsid.generator.revoke(`${reason}; the instance is shutting down to lease again`);
     this.window = undefined;
     this.stopped = true;
-    this.scheduler.deleteInterval(REFRESH_JOB);
+    clearInterval(this.refreshTimer);
     (outcome.status === 'lost' ? this.lost : this.stolen)?.inc();
     this.logger.error({
       msg: `Stopped issuing TSIDs: ${reason}; shutting down with exit code ${ExitCode.LeaseLost}`,

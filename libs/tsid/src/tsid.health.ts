@@ -1,6 +1,5 @@
-import { Injectable, Optional, type OnModuleInit } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
-import { HealthRegistry } from '@nestjs-reliability/health';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { HEALTH_CHECK_REGISTRY, type HealthCheckRegistry } from '@nestjs-reliability/common';
 import { TsidService } from './tsid.service';
 
 /** Readiness check `tsid` (critical): up while an ID could be issued now, down with the reason otherwise. */
@@ -8,20 +7,18 @@ import { TsidService } from './tsid.service';
 export class TsidHealthIndicator implements OnModuleInit {
   constructor(
     private readonly tsid: TsidService,
-    @Optional() private readonly registry?: HealthRegistry,
-    @Optional() private readonly indicators?: HealthIndicatorService,
+    @Optional() @Inject(HEALTH_CHECK_REGISTRY) private readonly registry?: HealthCheckRegistry,
   ) {}
 
   onModuleInit(): void {
-    const indicators = this.indicators;
-    if (!this.registry || !indicators) return;
-    this.registry.register({
+    this.registry?.register({
       name: 'tsid',
       critical: true,
       check: () => {
-        const session = indicators.check('tsid');
         const status = this.tsid.generator.status();
-        return status.available ? session.up({ nodeId: status.nodeId }) : session.down({ message: status.reason });
+        return status.available
+          ? { tsid: { status: 'up', nodeId: status.nodeId } }
+          : { tsid: { status: 'down', message: status.reason } };
       },
     });
   }

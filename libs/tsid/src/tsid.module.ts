@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { NodeLeaseService } from './node-lease.service';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, RESOLVED_TSID_OPTIONS } from './tsid.module-definition';
 import { resolveTsidOptions } from './tsid.options';
@@ -12,7 +11,6 @@ import { TsidService } from './tsid.service';
  * the shutdown module when the lease is lost (otherwise it exits with code 75 itself).
  */
 @Module({
-  imports: [ScheduleModule.forRoot()],
   providers: [
     { provide: RESOLVED_TSID_OPTIONS, useFactory: resolveTsidOptions, inject: [MODULE_OPTIONS_TOKEN] },
     TsidService,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { MetricsService } from '@nestjs-reliability/metrics';
+import { METRICS_RECORDER, type MetricsRecorder } from '@nestjs-reliability/common';
 import { RESOLVED_TSID_OPTIONS } from './tsid.module-definition';
 import type { ResolvedTsidOptions } from './tsid.options';
 import type { DecodedTsid, TsidCodec } from './tsid.codec';
@@ -17,7 +17,10 @@ export class TsidService {
   private readonly logger = new Logger('Tsid');
   private lastBackwardsLog = 0;
 
-  constructor(@Inject(RESOLVED_TSID_OPTIONS) options: ResolvedTsidOptions, @Optional() metrics?: MetricsService) {
+  constructor(
+    @Inject(RESOLVED_TSID_OPTIONS) options: ResolvedTsidOptions,
+    @Optional() @Inject(METRICS_RECORDER) metrics?: MetricsRecorder,
+  ) {
     const backwards = metrics?.counter({
       name: 'tsid_clock_backwards_total',
       help: 'TSID requests refused because the clock stepped back beyond maxClockBackwardMs.',

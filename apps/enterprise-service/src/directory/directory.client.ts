@@ -5,7 +5,14 @@ import {
   NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { CircuitBreaker, currentSignal, Fallback, isClientError, Retry, Timeout } from '@nestjs-reliability/resilience';
+import {
+  CircuitBreaker,
+  currentAbortSignal,
+  Fallback,
+  isClientError,
+  Retry,
+  Timeout,
+} from '@nestjs-reliability/resilience';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UPSTREAM } from './directory.policies';
 import { LastGoodCache } from './last-good.cache';
@@ -37,7 +44,7 @@ export class DirectoryClient {
   @Timeout(UPSTREAM)
   async lookup(key: string): Promise<DirectoryAnswer> {
     const url = `${this.baseUrl}/directory/${encodeURIComponent(key)}`;
-    const response = await fetch(url, { signal: currentSignal(), headers: { accept: 'application/json' } });
+    const response = await fetch(url, { signal: currentAbortSignal(), headers: { accept: 'application/json' } });
     if (!response.ok) {
       await response.body?.cancel();
       throw new UpstreamHttpError(response.status, url, response.headers.get('retry-after') ?? undefined);

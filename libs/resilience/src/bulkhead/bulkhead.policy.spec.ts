@@ -1,5 +1,5 @@
 import { isBulkheadRejectedError } from '../errors/bulkhead-rejected.error';
-import { runWithSignal } from '../timeout/abort-context';
+import { runWithAbortSignal } from '@nestjs-reliability/common';
 import { BulkheadPolicy } from './bulkhead.policy';
 
 function gate() {
@@ -47,7 +47,7 @@ describe('BulkheadPolicy', () => {
     const running = bulkhead.execute(() => first.opened);
     const controller = new AbortController();
     const work = jest.fn(() => 'late');
-    const queued = runWithSignal(controller.signal, () => bulkhead.execute(work));
+    const queued = runWithAbortSignal(controller.signal, () => bulkhead.execute(work));
     controller.abort(new Error('timed out'));
     first.open();
     await running;

@@ -1,5 +1,5 @@
 import { BulkheadRejectedError } from '../errors/bulkhead-rejected.error';
-import { currentSignal } from '../timeout/abort-context';
+import { currentAbortSignal } from '@nestjs-reliability/common';
 
 /** Runs at most `maxConcurrent` calls at once, queues up to `maxQueue` more in order, and rejects the rest. */
 export class BulkheadPolicy {
@@ -27,7 +27,7 @@ export class BulkheadPolicy {
       // The slot is handed over by `release`, so `active` already counts this call when it resumes.
       await new Promise<void>((resolve) => this.queue.push(resolve));
       // A caller that gave up while queued (its timeout fired) must not run the work late.
-      const signal = currentSignal();
+      const signal = currentAbortSignal();
       if (signal?.aborted) {
         this.release();
         throw signal.reason;

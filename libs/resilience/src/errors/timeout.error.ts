@@ -1,6 +1,6 @@
 const brand = Symbol.for('nestjs-reliability.TimeoutError');
 
-/** An attempt that ran longer than its `@Timeout`; its `AbortSignal` (see `currentSignal()`) was aborted with this error. */
+/** An attempt that ran longer than its `@Timeout`; its `AbortSignal` (see `currentAbortSignal()`) was aborted with this error. */
 export class TimeoutError extends Error {
   readonly [brand] = true;
   override readonly name = 'TimeoutError';

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { HealthRegistry } from '@nestjs-reliability/health';
+import { HEALTH_CHECK_REGISTRY, type HealthCheckRegistry, type HealthCheckResult } from '@nestjs-reliability/common';
 import { RESILIENCE_OPTIONS } from './resilience.module-definition';
 import type { ResilienceModuleOptions } from './resilience.options';
 import { ResilienceService } from './resilience.service';
@@ -17,8 +16,7 @@ export class CircuitBreakersHealth implements OnModuleInit {
   constructor(
     @Inject(RESILIENCE_OPTIONS) private readonly options: ResilienceModuleOptions,
     private readonly resilience: ResilienceService,
-    @Optional() private readonly registry?: HealthRegistry,
-    @Optional() private readonly indicators: HealthIndicatorService = new HealthIndicatorService(),
+    @Optional() @Inject(HEALTH_CHECK_REGISTRY) private readonly registry?: HealthCheckRegistry,
   ) {
     this.name = options.health?.name ?? 'circuit-breakers';
   }
@@ -32,7 +30,7 @@ export class CircuitBreakersHealth implements OnModuleInit {
     });
   }
 
-  check(): HealthIndicatorResult {
+  check(): HealthCheckResult {
     const open: string[] = [];
     const halfOpen: string[] = [];
     const breakers = this.resilience.runtime.breakers.list();
@@ -41,9 +39,8 @@ export class CircuitBreakersHealth implements OnModuleInit {
       if (state === 'open') open.push(breaker.name);
       else if (state === 'half-open') halfOpen.push(breaker.name);
     }
-    const session = this.indicators.check(this.name);
     return open.length + halfOpen.length === 0
-      ? session.up({ breakers: breakers.length })
-      : session.down({ open, halfOpen });
+      ? { [this.name]: { status: 'up', breakers: breakers.length } }
+      : { [this.name]: { status: 'down', open, halfOpen } };
   }
 }

@@ -1,13 +1,12 @@
 import type { Logger } from '@nestjs/common';
-import type { MetricsService } from '@nestjs-reliability/metrics';
-import type { Counter, Gauge } from 'prom-client';
+import type { CounterMetric, GaugeMetric, MetricsRecorder } from '@nestjs-reliability/common';
 import type { CircuitBreakerPolicy } from '../breaker/circuit-breaker.policy';
 import type { CallResult, CircuitState, ResilienceListener } from '../pipeline/resilience-listener';
 
 const STATE_VALUE: Record<CircuitState, number> = { closed: 0, open: 1, 'half-open': 2 };
 const RESULTS: readonly CallResult[] = ['success', 'failure', 'rejected', 'timeout', 'fallback'];
 
-type Child = ReturnType<Counter<string>['labels']>;
+type Child = ReturnType<CounterMetric<'operation'>['labels']>;
 
 /**
  * `circuit_breaker_state` and one log line per state change (on transition), `retry_attempts_total` (on retry),
@@ -16,11 +15,11 @@ type Child = ReturnType<Counter<string>['labels']>;
  */
 export class ResilienceMetrics implements ResilienceListener {
   private readonly retries = new Map<string, Child>();
-  private readonly stateGauge: Gauge<'breaker'> | undefined;
-  private readonly retryCounter: Counter<'operation'> | undefined;
+  private readonly stateGauge: GaugeMetric<'breaker'> | undefined;
+  private readonly retryCounter: CounterMetric<'operation'> | undefined;
 
   constructor(
-    metrics: MetricsService | undefined,
+    metrics: MetricsRecorder | undefined,
     private readonly logger: Logger,
     breakers: () => readonly CircuitBreakerPolicy[],
   ) {
@@ -33,7 +32,7 @@ export class ResilienceMetrics implements ResilienceListener {
       name: 'circuit_breaker_calls_total',
       help: 'Calls through a circuit breaker by result (success, failure, rejected, timeout, fallback).',
       labelNames: ['breaker', 'result'],
-      collect(this: Counter<'breaker' | 'result'>) {
+      collect(this: CounterMetric<'breaker' | 'result'>) {
         this.reset();
         for (const breaker of breakers()) {
           for (const result of RESULTS) this.inc({ breaker: breaker.name, result }, breaker.calls[result]);
@@ -62,7 +61,7 @@ export class ResilienceMetrics implements ResilienceListener {
     const counter = this.retryCounter;
     if (counter === undefined) return;
     let child = this.retries.get(operation);
-    if (child === undefined) this.retries.set(operation, (child = counter.labels(operation)));
+    if (child === undefined) this.retries.set(operation, (child = counter.labels({ operation })));
     child.inc();
   }
 }

@@ -2,10 +2,13 @@ import { Controller, Get, Injectable, Module, SetMetadata, Global, type INestApp
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { Test } from '@nestjs/testing';
 import { Cron, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
-import { HealthRegistry } from '@nestjs-reliability/health';
 import { MetricsModule, MetricsService } from '@nestjs-reliability/metrics';
 import request from 'supertest';
-import { isInvalidOptionError as isInvalidOption } from '@nestjs-reliability/common';
+import {
+  HEALTH_CHECK_REGISTRY,
+  type HealthCheckDefinition,
+  isInvalidOptionError as isInvalidOption,
+} from '@nestjs-reliability/common';
 import {
   Bulkhead,
   CircuitBreaker,
@@ -15,7 +18,7 @@ import {
   ResilienceService,
   Retry,
   Timeout,
-  currentSignal,
+  currentAbortSignal,
 } from '..';
 
 class HttpError extends Error {
@@ -37,7 +40,9 @@ abstract class Upstream {
     const step = this.plan.shift() ?? 'ok';
     if (step === 'fail') throw new HttpError(503);
     if (step === 'hang')
-      await new Promise((_, reject) => currentSignal()!.addEventListener('abort', () => reject(new Error('aborted'))));
+      await new Promise((_, reject) =>
+        currentAbortSignal()!.addEventListener('abort', () => reject(new Error('aborted'))),
+      );
     return `value of ${key}`;
   }
 
@@ -128,8 +133,18 @@ class Jobs {
   }
 }
 
+/** Stands in for the health package: the checks registered through the shared token. */
+const registeredChecks: HealthCheckDefinition[] = [];
 @Global()
-@Module({ providers: [HealthRegistry], exports: [HealthRegistry] })
+@Module({
+  providers: [
+    {
+      provide: HEALTH_CHECK_REGISTRY,
+      useValue: { register: (check: HealthCheckDefinition) => registeredChecks.push(check) },
+    },
+  ],
+  exports: [HEALTH_CHECK_REGISTRY],
+})
 class FakeHealthModule {}
 
 describe('ResilienceModule', () => {
@@ -240,10 +255,7 @@ describe('ResilienceModule', () => {
   });
 
   it('reports open breakers as a non-critical readiness check', async () => {
-    const check = app
-      .get(HealthRegistry)
-      .list()
-      .find((c) => c.name === 'circuit-breakers')!;
+    const check = registeredChecks.find((c) => c.name === 'circuit-breakers')!;
     expect(check.critical).toBe(false);
     expect(await check.check()).toEqual({
       'circuit-breakers': { status: 'down', open: ['canonical', 'reversed'], halfOpen: [] },

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { MetricsService } from '@nestjs-reliability/metrics';
+import { METRICS_RECORDER, type MetricsRecorder } from '@nestjs-reliability/common';
 import type { CircuitState } from '../pipeline/resilience-listener';
 import { ResilienceRuntime, type MethodSpec } from '../pipeline/resilience.runtime';
-import { currentSignal } from '../timeout/abort-context';
+import { currentAbortSignal } from '@nestjs-reliability/common';
 import { setDefaultRuntime } from './default-runtime';
 import { RESILIENCE_OPTIONS } from './resilience.module-definition';
 import { ResilienceMetrics } from './resilience.metrics';
@@ -10,7 +10,7 @@ import type { ResilienceModuleOptions } from './resilience.options';
 
 /** The innermost step of `execute`: the function to run is the call's only argument. */
 function callWithSignal(this: unknown, ...args: unknown[]): unknown {
-  return (args[0] as (signal: AbortSignal | undefined) => unknown)(currentSignal());
+  return (args[0] as (signal: AbortSignal | undefined) => unknown)(currentAbortSignal());
 }
 
 /**
@@ -22,7 +22,10 @@ function callWithSignal(this: unknown, ...args: unknown[]): unknown {
 export class ResilienceService implements OnModuleInit, OnModuleDestroy {
   readonly runtime: ResilienceRuntime;
 
-  constructor(@Inject(RESILIENCE_OPTIONS) options: ResilienceModuleOptions, @Optional() metrics?: MetricsService) {
+  constructor(
+    @Inject(RESILIENCE_OPTIONS) options: ResilienceModuleOptions,
+    @Optional() @Inject(METRICS_RECORDER) metrics?: MetricsRecorder,
+  ) {
     const listener = new ResilienceMetrics(metrics, new Logger('Resilience'), () => this.runtime.breakers.list());
     this.runtime = new ResilienceRuntime(options, listener);
   }

@@ -1,3 +1,4 @@
+import { decoratedMethod, replaceMethod } from '@nestjs-reliability/common';
 import type { MethodSpec, ResilienceRuntime } from '../pipeline/resilience.runtime';
 import { defaultRuntime } from './default-runtime';
 
@@ -41,10 +42,7 @@ export function bindResilientMethod(instance: object, record: ResilientMethod, r
  */
 export function addPolicy<K extends keyof MethodSpec>(part: K, value: MethodSpec[K]): MethodDecorator {
   return (target, propertyKey, descriptor) => {
-    const current: unknown = descriptor.value;
-    if (typeof current !== 'function') {
-      throw new TypeError(`${DECORATOR_OF[part]} can only decorate a method; ${String(propertyKey)} is not one.`);
-    }
+    const current = decoratedMethod(DECORATOR_OF[part], propertyKey, descriptor);
     let record = resilientMethodOf(current);
     if (record === undefined) {
       const original = current as ResilientMethod['original'];
@@ -55,12 +53,8 @@ export function addPolicy<K extends keyof MethodSpec>(part: K, value: MethodSpec
         const invoke = (this?.[slot] as ReturnType<ResilienceRuntime['compose']> | undefined) ?? lazy(created);
         return invoke(this, args);
       };
-      Object.defineProperty(wrapper, 'name', { value: original.name });
-      for (const key of Reflect.getOwnMetadataKeys(original)) {
-        Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), wrapper);
-      }
+      replaceMethod(descriptor, original, wrapper);
       Reflect.defineMetadata(RESILIENT_METHOD, created, wrapper);
-      (descriptor as PropertyDescriptor).value = wrapper;
       record = created;
     }
     if (record.spec[part] !== undefined) {

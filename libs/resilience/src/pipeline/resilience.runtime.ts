@@ -6,7 +6,7 @@ import { BulkheadPolicy } from '../bulkhead/bulkhead.policy';
 import { FallbackPolicy } from '../fallback/fallback.policy';
 import { resolveRetryOptions, type RetryOptions } from '../retry/retry.options';
 import { RetryPolicy } from '../retry/retry.policy';
-import { currentSignal } from '../timeout/abort-context';
+import { currentAbortSignal } from '@nestjs-reliability/common';
 import { TimeoutPolicy } from '../timeout/timeout.policy';
 import type { PolicySpec } from './policy-spec';
 import type { ResilienceListener } from './resilience-listener';
@@ -83,7 +83,7 @@ export class ResilienceRuntime {
       const ms = checkInteger(`${operation} @Timeout`, 'ms', spec.timeout.ms, 1, 2_147_483_647);
       const timeout = new TimeoutPolicy(operation, ms);
       const inner = invoke;
-      invoke = (self, args) => timeout.execute(() => inner(self, args), currentSignal());
+      invoke = (self, args) => timeout.execute(() => inner(self, args), currentAbortSignal());
     }
 
     let fixedBreaker: CircuitBreakerPolicy | undefined;

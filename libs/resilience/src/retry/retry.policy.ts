@@ -2,7 +2,7 @@ import { isBrokenCircuitError } from '../errors/broken-circuit.error';
 import { isBulkheadRejectedError } from '../errors/bulkhead-rejected.error';
 import { isRetryBudgetExhaustedError, RetryBudgetExhaustedError } from '../errors/retry-budget-exhausted.error';
 import type { ResilienceListener } from '../pipeline/resilience-listener';
-import { currentSignal } from '../timeout/abort-context';
+import { currentAbortSignal } from '@nestjs-reliability/common';
 import { sleep } from '../timeout/sleep';
 import { nextDelay } from './backoff';
 import { retryAfterMsOf } from './retry-after';
@@ -26,7 +26,7 @@ export class RetryPolicy {
   }
 
   /**
-   * Runs `fn` (given the attempt number, from 1). `signal` (default: `currentSignal()` of the caller, read only
+   * Runs `fn` (given the attempt number, from 1). `signal` (default: `currentAbortSignal()` of the caller, read only
    * once an attempt has failed) aborts the waits between attempts.
    */
   execute<T>(fn: (attempt: number) => T | Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -49,7 +49,7 @@ export class RetryPolicy {
     signal?: AbortSignal,
   ): Promise<T> {
     const o = this.options;
-    signal ??= currentSignal();
+    signal ??= currentAbortSignal();
     let error = firstError;
     let previousDelay = o.initialDelay;
     for (let attempt = 1; ; attempt++) {

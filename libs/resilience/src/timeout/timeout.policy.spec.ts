@@ -1,17 +1,17 @@
 import { isTimeoutError } from '../errors/timeout.error';
-import { currentSignal } from './abort-context';
+import { currentAbortSignal } from '@nestjs-reliability/common';
 import { TimeoutPolicy } from './timeout.policy';
 
 describe('TimeoutPolicy', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('rejects with TimeoutError after ms and aborts the signal the work sees through currentSignal()', async () => {
+  it('rejects with TimeoutError after ms and aborts the signal the work sees through currentAbortSignal()', async () => {
     let seen: AbortSignal | undefined;
     const running = new TimeoutPolicy('Svc.get', 50)
       .execute(async () => {
         await Promise.resolve();
-        seen = currentSignal();
+        seen = currentAbortSignal();
         return new Promise(() => undefined);
       })
       .catch((e: unknown) => e);
@@ -52,6 +52,6 @@ describe('TimeoutPolicy', () => {
   });
 
   it('has no signal outside a timeout', () => {
-    expect(currentSignal()).toBeUndefined();
+    expect(currentAbortSignal()).toBeUndefined();
   });
 });

@@ -1,9 +1,9 @@
 import { TimeoutError } from '../errors/timeout.error';
-import { runWithSignal } from './abort-context';
+import { runWithAbortSignal } from '@nestjs-reliability/common';
 
 /**
  * Bounds one attempt: after `ms` the returned promise rejects with `TimeoutError` and the attempt's `AbortSignal`
- * (passed to `fn`, and `currentSignal()` inside it) aborts with that error, so fetch and drivers stop their work.
+ * (passed to `fn`, and `currentAbortSignal()` inside it) aborts with that error, so fetch and drivers stop their work.
  * An `outer` signal that aborts first aborts the attempt too. The timer is cleared as soon as the attempt settles.
  */
 export class TimeoutPolicy {
@@ -31,7 +31,7 @@ export class TimeoutPolicy {
       if (outer.aborted) onOuterAbort();
       else outer.addEventListener('abort', onOuterAbort, { once: true });
     });
-    const work = new Promise<T>((resolve) => resolve(runWithSignal(signal, () => fn(signal))));
+    const work = new Promise<T>((resolve) => resolve(runWithAbortSignal(signal, () => fn(signal))));
     return Promise.race([work, deadline]).finally(() => {
       clearTimeout(timer);
       if (onOuterAbort !== undefined) outer!.removeEventListener('abort', onOuterAbort);

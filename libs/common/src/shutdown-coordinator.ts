@@ -1,0 +1,12 @@
+import type { ExitCode } from './exit-codes';
+
+/**
+ * What other packages need of graceful shutdown: whether it has begun (readiness turns 503 on it) and a way to
+ * ask for it with an exit code. `@nestjs-reliability/shutdown` provides it under `SHUTDOWN_COORDINATOR`; without
+ * it, a package falls back to its own behaviour (TSID exits 75 itself).
+ */
+export interface ShutdownCoordinator {
+  readonly isShuttingDown: boolean;
+  /** Starts the graceful sequence once; the process then exits with `exitCode` (70 when work was cut). */
+  shutdown(reason: string, exitCode: ExitCode): void;
+}
