@@ -127,6 +127,11 @@ listen stats
     await waitFor('the load to be answered', () => responses >= 200, 10_000);
     c = await instance(adapter, portC, 3);
     await waitFor('haproxy to see c up', async () => (await serverStates(statsPort)).c === 'UP');
+    // Signal while the load is on a (the scrape itself is one of the requests it counts).
+    await waitFor('load requests in flight on a', async () => {
+      const scrape = await (await fetch(`${a.url}/metrics`)).text();
+      return Number(/^enterprise_service_http_requests_in_flight (\d+)/m.exec(scrape)?.[1]) >= 2;
+    });
     const signalledAt = performance.now();
     a.signal('SIGTERM');
     const oldExit = await a.waitForExit(15_000);
