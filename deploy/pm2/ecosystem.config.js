@@ -17,7 +17,12 @@ module.exports = {
       // Old space 384 MiB; PM2 restarts a worker whose RSS passes 512 MiB (a leak), gracefully.
       node_args: '--max-old-space-size=384',
       max_memory_restart: '512M',
-      // PM2 sends SIGINT and waits kill_timeout before SIGKILL: drain 5 s + in-flight timeout 30 s + margin.
+      // Zero-downtime reload: PM2 stops an old worker only once its replacement sent 'ready', which the service
+      // does when its readiness first answers 200 (node ID leased, even after a quarantine of TTL + skew = 31 s).
+      // listen_timeout: how long PM2 waits for that message before it moves on anyway.
+      wait_ready: true,
+      listen_timeout: 60_000,
+      // PM2 sends SIGINT and waits kill_timeout before SIGKILL: drain 5 s + in-flight timeout 30 s + hooks + margin.
       kill_timeout: 45_000,
       // Restart on any exit except 78 (invalid configuration) and a clean 0; 75 (TSID lease lost) is a
       // request to be restarted. Back off exponentially from 100 ms when a worker keeps dying.
@@ -38,6 +43,9 @@ module.exports = {
         SHUTDOWN_DRAIN_DELAY_MS: '5000',
         SHUTDOWN_TIMEOUT_MS: '30000',
         LOG_LEVEL: 'info',
+        // Each worker has its own metrics registry: worker i serves /metrics on METRICS_PORT + i
+        // (NODE_APP_INSTANCE); scrape them all (deploy/pm2/prometheus.yml).
+        METRICS_PORT: '9464',
         // MONGODB_URI and REDIS_URL: set them in the environment pm2 is started from, never in this file.
       },
     },

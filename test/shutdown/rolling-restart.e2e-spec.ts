@@ -2,16 +2,23 @@ import autocannon from 'autocannon';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type ServiceProcess, startService, waitFor } from '../support';
-import { spawnTracked } from '../support/child-processes';
+import { performance } from 'node:perf_hooks';
+import { type ExitResult, freePort, type ServiceProcess, startService, waitFor } from '../support';
+import { killAndWait, spawnTracked } from '../support/child-processes';
 
 const HAPROXY = '/usr/sbin/haproxy';
-const LOAD_SECONDS = 12;
+const LOAD_SECONDS = 15;
 
 /** One instance of the reference service, ready only on memory so haproxy's check is about shutdown alone. */
-function instance(port: number, nodeId: number): Promise<ServiceProcess> {
+function instance(
+  adapter: string,
+  port: number,
+  nodeId: number,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
   return startService({
     env: {
+      HTTP_ADAPTER: adapter,
       PORT: String(port),
       DEMO_ENDPOINTS: 'true',
       HEALTH_READINESS_INCLUDE: 'memory',
@@ -19,6 +26,7 @@ function instance(port: number, nodeId: number): Promise<ServiceProcess> {
       SHUTDOWN_DRAIN_DELAY_MS: '1500',
       SHUTDOWN_TIMEOUT_MS: '10000',
       LOG_LEVEL: 'warn',
+      ...env,
     },
     waitFor: '/health/readiness',
   });
@@ -35,14 +43,25 @@ async function serverStates(statsPort: number): Promise<Record<string, string>> 
   return states;
 }
 
-describe('rolling restart behind haproxy', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'haproxy-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+interface RestartRun {
+  result: autocannon.Result;
+  /** Requests the old instance had in flight when SIGTERM reached it (from its own log line). */
+  inFlightAtSignal: number;
+  /** Milliseconds from the start of the load to the SIGTERM, and from its exit to the end of the load. */
+  signalAfterMs: number;
+  exitBeforeEndMs: number;
+  oldExit: ExitResult;
+  othersRunning: boolean;
+}
 
-  it(`fails no request while one of two instances is replaced under ${LOAD_SECONDS} s of load`, async () => {
-    const [frontPort, statsPort, portA, portB, portC] = await Promise.all(Array.from({ length: 5 }, () => freePort()));
-    // No retries and no redispatch: a request sent to an instance that refuses it would reach the client as an error.
-    const config = `
+/**
+ * Two instances behind haproxy under load; once the load reaches them, a replacement starts, haproxy routes to it,
+ * and the first instance gets SIGTERM, all while the load runs.
+ */
+async function rollingRestart(dir: string, adapter: string, drainDelayMs: number): Promise<RestartRun> {
+  const [frontPort, statsPort, portA, portB, portC] = await Promise.all(Array.from({ length: 5 }, () => freePort()));
+  // No retries and no redispatch: a request sent to an instance that refuses it would reach the client as an error.
+  const config = `
 global
   maxconn 4096
 defaults
@@ -67,46 +86,109 @@ listen stats
   stats enable
   stats uri /stats
 `;
-    writeFileSync(join(dir, 'haproxy.cfg'), config);
-    const [a, b] = await Promise.all([instance(portA, 1), instance(portB, 2)]);
-    const haproxy = spawnTracked(HAPROXY, ['-db', '-f', join(dir, 'haproxy.cfg')], {});
-    let haproxyOutput = '';
-    haproxy.stderr?.on('data', (chunk: Buffer) => (haproxyOutput += chunk.toString()));
+  const configFile = join(dir, `haproxy-${adapter}-${drainDelayMs}.cfg`);
+  writeFileSync(configFile, config);
+  // a logs at info for its "Shutdown started ... with N request(s) in flight" line.
+  const [a, b] = await Promise.all([
+    instance(adapter, portA, 1, { SHUTDOWN_DRAIN_DELAY_MS: String(drainDelayMs), LOG_LEVEL: 'info' }),
+    instance(adapter, portB, 2),
+  ]);
+  const haproxy = spawnTracked(HAPROXY, ['-db', '-f', configFile], {});
+  let haproxyOutput = '';
+  haproxy.stderr?.on('data', (chunk: Buffer) => (haproxyOutput += chunk.toString()));
+  let c: ServiceProcess | undefined;
+  let load: autocannon.Instance | undefined;
+  try {
     // The replacement's port is in the config from the start; haproxy must have seen it down before load begins.
     await waitFor(`haproxy to see a and b up, c down\n${haproxyOutput}`, async () => {
       const states = await serverStates(statsPort);
       return states.a === 'UP' && states.b === 'UP' && states.c === 'DOWN';
     });
 
-    const load = autocannon({
-      url: `http://127.0.0.1:${frontPort}`,
-      connections: 16,
-      duration: LOAD_SECONDS,
-      requests: [
-        { method: 'GET', path: '/demo/slow?ms=20' },
-        { method: 'GET', path: '/demo/ping' },
-      ],
+    let responses = 0;
+    const loadStartedAt = performance.now();
+    const loadEnded = new Promise<{ result: autocannon.Result; endedAt: number }>((resolve, reject) => {
+      load = autocannon(
+        {
+          url: `http://127.0.0.1:${frontPort}`,
+          connections: 16,
+          duration: LOAD_SECONDS,
+          requests: [
+            // Mostly slow requests, so each instance always has some in flight.
+            { method: 'GET', path: '/demo/slow?ms=200' },
+            { method: 'GET', path: '/demo/ping' },
+          ],
+        },
+        (error, result) => (error ? reject(error as Error) : resolve({ result, endedAt: performance.now() })),
+      );
+      load.on('response', () => responses++);
     });
 
-    // Mid-run: start the replacement, wait until haproxy routes to it, then SIGTERM instance a.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const c = await instance(portC, 3);
+    await waitFor('the load to be answered', () => responses >= 200, 10_000);
+    c = await instance(adapter, portC, 3);
     await waitFor('haproxy to see c up', async () => (await serverStates(statsPort)).c === 'UP');
-    a.signal('SIGTERM');
-    await waitFor('haproxy to see a down', async () => (await serverStates(statsPort)).a !== 'UP', 5_000);
-    expect(await a.waitForExit(15_000)).toEqual({ code: 0, signal: null });
-
-    const result = await load;
-    console.log(
-      `rolling restart: ${result.requests.total} requests in ${LOAD_SECONDS} s through haproxy, ` +
-        `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
-    );
-    expect(result.requests.total).toBeGreaterThan(1_000);
-    expect({ non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts }).toEqual({
-      non2xx: 0,
-      errors: 0,
-      timeouts: 0,
+    // Signal while the load is on a (the scrape itself is one of the requests it counts).
+    await waitFor('load requests in flight on a', async () => {
+      const scrape = await (await fetch(`${a.url}/metrics`)).text();
+      return Number(/^enterprise_service_http_requests_in_flight (\d+)/m.exec(scrape)?.[1]) >= 2;
     });
-    expect(b.isRunning && c.isRunning).toBe(true);
+    const signalledAt = performance.now();
+    a.signal('SIGTERM');
+    const oldExit = await a.waitForExit(15_000);
+    const exitedAt = performance.now();
+    const { result, endedAt } = await loadEnded;
+    const started = a.output().stdout.match(/Shutdown started \(SIGTERM\) with (\d+) request\(s\) in flight/);
+    if (!started) throw new Error(`instance a logged no shutdown start:\n${a.output().stdout.slice(-2000)}`);
+    return {
+      result,
+      inFlightAtSignal: Number(started[1]),
+      signalAfterMs: Math.round(signalledAt - loadStartedAt),
+      exitBeforeEndMs: Math.round(endedAt - exitedAt),
+      oldExit,
+      othersRunning: b.isRunning && c.isRunning,
+    };
+  } finally {
+    load?.stop();
+    await Promise.all([a.kill(), b.kill(), c?.kill(), killAndWait(haproxy)]);
+  }
+}
+
+describe.each(['fastify', 'express'])('rolling restart behind haproxy on %s', (adapter) => {
+  const dir = mkdtempSync(join(tmpdir(), 'haproxy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function report(label: string, run: RestartRun): void {
+    const { result } = run;
+    console.log(
+      `${adapter} rolling restart, ${label}: ${result.requests.total} requests in ${LOAD_SECONDS} s through haproxy, ` +
+        `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts; SIGTERM ` +
+        `${run.signalAfterMs} ms into the load with ${run.inFlightAtSignal} request(s) in flight on the old instance, ` +
+        `which exited ${run.exitBeforeEndMs} ms before the load ended`,
+    );
+  }
+
+  /** The restart happened where it proves something: inside the load, while the old instance was serving. */
+  function expectRestartUnderLoad(run: RestartRun): void {
+    expect(run.signalAfterMs).toBeGreaterThan(0);
+    expect(run.exitBeforeEndMs).toBeGreaterThan(0);
+    expect(run.inFlightAtSignal).toBeGreaterThan(0);
+    expect(run.result.requests.total).toBeGreaterThan(1_000);
+    expect(run.othersRunning).toBe(true);
+  }
+
+  it(`fails no request while one of two instances is replaced under ${LOAD_SECONDS} s of load`, async () => {
+    const run = await rollingRestart(dir, adapter, 1_500);
+    report('drain delay 1500 ms', run);
+    expectRestartUnderLoad(run);
+    expect(run.oldExit).toEqual({ code: 0, signal: null });
+    const { non2xx, errors, timeouts } = run.result;
+    expect({ non2xx, errors, timeouts }).toEqual({ non2xx: 0, errors: 0, timeouts: 0 });
+  }, 60_000);
+
+  it('control: without a drain delay the same restart fails requests (the test can see failures)', async () => {
+    const run = await rollingRestart(dir, adapter, 0);
+    report('control, drain delay 0', run);
+    expectRestartUnderLoad(run);
+    expect(run.result.non2xx + run.result.errors + run.result.timeouts).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 export { killAll, trackedCount } from './child-processes';
 export { freePort } from './free-port';
+export { GatedProxy } from './gated-proxy';
 export { RedisServer, startRedis } from './redis-server';
 export {
   SERVICE_MAIN,

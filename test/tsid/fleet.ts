@@ -1,5 +1,14 @@
 import { type ServiceProcess, startService } from '../support';
 
+/** One start of a named instance: its label (`A#2`), when it answered liveness and when it exited (Unix ms). */
+export interface Incarnation {
+  name: string;
+  label: string;
+  service: ServiceProcess;
+  startedAt: number;
+  exitedAt?: number;
+}
+
 /**
  * Named reference-service instances that can be restarted: each start is a new incarnation (`A#1`, `A#2`...),
  * which is what the range check in `IdTraffic` tells apart.
@@ -7,7 +16,7 @@ import { type ServiceProcess, startService } from '../support';
 export class Fleet {
   private readonly current = new Map<string, { service: ServiceProcess; label: string }>();
   private readonly incarnations = new Map<string, number>();
-  readonly all: ServiceProcess[] = [];
+  readonly history: Incarnation[] = [];
 
   constructor(private readonly env: Record<string, string>) {}
 
@@ -16,8 +25,10 @@ export class Fleet {
     const incarnation = (this.incarnations.get(name) ?? 0) + 1;
     this.incarnations.set(name, incarnation);
     const service = await startService({ env: { ...this.env, ...env }, timeoutMs: 30_000 });
-    this.all.push(service);
-    this.current.set(name, { service, label: `${name}#${incarnation}` });
+    const entry: Incarnation = { name, label: `${name}#${incarnation}`, service, startedAt: Date.now() };
+    void service.exited.then(() => (entry.exitedAt = Date.now()));
+    this.history.push(entry);
+    this.current.set(name, { service, label: entry.label });
     return service;
   }
 
@@ -39,6 +50,6 @@ export class Fleet {
   }
 
   async killAll(): Promise<void> {
-    await Promise.all(this.all.map((service) => service.kill()));
+    await Promise.all(this.history.map(({ service }) => service.kill()));
   }
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { TsidCodec } from '@nestjs-reliability/tsid';
-import { type RedisServer, startRedis, waitFor } from '../support';
+import { GatedProxy, type RedisServer, startRedis, waitFor } from '../support';
 import { Fleet } from './fleet';
 import { IdTraffic } from './id-traffic';
 
@@ -12,6 +12,7 @@ describe('TSID leases under faults (real Redis, real service processes)', () => 
   let admin: Redis;
   let fleet: Fleet;
   let traffic: IdTraffic;
+  let gates: GatedProxy[] = [];
   const codec = new TsidCodec({ nodeBits: 1 });
   const BASE_ENV = () => ({
     REDIS_URL: redis.url,
@@ -35,7 +36,22 @@ describe('TSID leases under faults (real Redis, real service processes)', () => 
   afterEach(async () => {
     await traffic.stop();
     await fleet.killAll();
+    await Promise.all(gates.map((gate) => gate.close()));
+    gates = [];
   });
+
+  /**
+   * Starts `name` against a closed gate to Redis: it boots completely but cannot lease before `gate.open()`. A test
+   * that pauses a holder until its successor has leased then pauses it for the lease alone, never for a process
+   * start-up of unknown length that could outlast the paused holder's window (leaving nothing to prove).
+   */
+  async function bootBehindGate(name: string, env: Record<string, string> = {}): Promise<GatedProxy> {
+    const gate = await GatedProxy.start(redis.port);
+    gates.push(gate);
+    await fleet.start(name, { ...env, REDIS_URL: gate.url });
+    await waitFor(`${name} to connect to Redis through the gate`, () => gate.waiting > 0);
+    return gate;
+  }
 
   /** Starts A and B issuing (they hold both node IDs) with traffic on each. */
   async function startPair(envA: Record<string, string> = {}, envB: Record<string, string> = {}) {
@@ -50,13 +66,18 @@ describe('TSID leases under faults (real Redis, real service processes)', () => 
     return codec.decode(ids[0]).nodeId;
   }
 
-  /** How long `previous` went on issuing after `successor` leased its node ID (> 0: they really overlapped in time). */
-  function concurrentMs(previous: string, successor: string): number {
+  /**
+   * Asserts that `previous` went on issuing after `successor` leased its node ID, so the two really overlapped in
+   * time and only the lease's window kept their IDs apart (otherwise the case the test means to prove never happened).
+   */
+  function expectIssuedAfterSuccessorLeased(previous: string, successor: string): void {
     const leased = fleet
       .service(successor)
       .logs()
       .find((line) => String(line.msg).startsWith('Leased TSID node ID'));
-    return (traffic.lastIssued(previous) ?? -Infinity) - Number(leased!.time);
+    const concurrentMs = (traffic.lastIssued(previous) ?? -Infinity) - Number(leased!.time);
+    console.log(`${previous} issued until ${concurrentMs} ms after ${successor} leased its node ID`);
+    expect(concurrentMs).toBeGreaterThan(0);
   }
 
   /** Restarts A and B (self-healing: they lease again), waits until both issue, then checks every ID collected. */
@@ -85,13 +106,14 @@ describe('TSID leases under faults (real Redis, real service processes)', () => 
     await fleet.startIssuing('A');
     traffic.add('A', fleet.target('A'));
     await waitFor('A to issue IDs', () => traffic.countsByLabel()['A#1'] > 0);
+    const gate = await bootBehindGate('C');
     fleet.service('A').signal('SIGSTOP');
     await redis.restart();
-    await fleet.start('C');
+    gate.open();
     await fleet.service('C').waitForLog(/Leased TSID node ID 0/);
     fleet.service('A').signal('SIGCONT');
     expect((await fleet.service('A').waitForExit()).code).toBe(75);
-    expect(concurrentMs('A#1', 'C')).toBeGreaterThan(0);
+    expectIssuedAfterSuccessorLeased('A#1', 'C');
     traffic.add('C', fleet.target('C'));
     await waitFor('C to issue IDs', () => traffic.countsByLabel()['C#1'] > 0, 15_000);
     fleet.service('C').signal('SIGTERM');
@@ -112,22 +134,23 @@ describe('TSID leases under faults (real Redis, real service processes)', () => 
   });
 
   it('survives a deleted key and an overwritten one (stolen), with a successor on the freed node ID', async () => {
-    // A (clock 250 ms ahead of C's) is paused while its key is deleted and C leases its node ID, then resumed with
-    // its window still open: it answers its pending request after C leased. Only the high-water mark keeps C's
+    // A (clock 250 ms ahead of C's) is paused while its key is deleted (and B's overwritten) and C leases A's node
+    // ID, then resumed with its window still open: it answers its pending request after C leased. Only the high-water mark keeps C's
     // timestamps above A's.
     fleet = new Fleet({ ...BASE_ENV(), TSID_LEASE_TTL_MS: '5000', TSID_MAX_CLOCK_SKEW_MS: '500' });
     await startPair({ TSID_CLOCK_OFFSET_MS: '250' });
     const [nodeA, nodeB] = [await nodeOf('A'), await nodeOf('B')];
+    const gate = await bootBehindGate('C', { TSID_CLOCK_OFFSET_MS: '-250' });
     fleet.service('A').signal('SIGSTOP');
     await admin.del(`sys:tsid:node:${nodeA}`);
     await admin.set(`sys:tsid:node:${nodeB}`, 'intruder', 'PX', 3_000);
-    expect((await fleet.service('B').waitForExit()).code).toBe(75);
-    expect(fleet.service('B').output().stdout).toMatch(/was stolen .*"expected":"[^"]+","actual":"intruder"/);
-    await fleet.start('C', { TSID_CLOCK_OFFSET_MS: '-250' });
+    gate.open();
     await fleet.service('C').waitForLog(new RegExp(`Leased TSID node ID ${nodeA} `));
     fleet.service('A').signal('SIGCONT');
     expect((await fleet.service('A').waitForExit()).code).toBe(75);
-    expect(concurrentMs('A#1', 'C')).toBeGreaterThan(0);
+    expectIssuedAfterSuccessorLeased('A#1', 'C');
+    expect((await fleet.service('B').waitForExit()).code).toBe(75);
+    expect(fleet.service('B').output().stdout).toMatch(/was stolen .*"expected":"[^"]+","actual":"intruder"/);
     traffic.add('C', fleet.target('C'));
     await waitFor('C to issue IDs', () => traffic.countsByLabel()['C#1'] > 0, 10_000);
     fleet.service('C').signal('SIGTERM');
@@ -212,13 +235,14 @@ describe('TSID leases under faults (real Redis, real service processes)', () => 
     await fleet.startIssuing('A', { TSID_CLOCK_OFFSET_MS: '150' });
     traffic.add('A', fleet.target('A'));
     await waitFor('A to issue IDs', () => traffic.countsByLabel()['A#1'] > 0);
+    const gate = await bootBehindGate('C', { TSID_CLOCK_OFFSET_MS: '-150' });
     fleet.service('A').signal('SIGSTOP');
     await redis.restart();
-    await fleet.start('C', { TSID_CLOCK_OFFSET_MS: '-150' });
+    gate.open();
     await fleet.service('C').waitForLog(/Leased TSID node ID 0/);
     fleet.service('A').signal('SIGCONT');
     expect((await fleet.service('A').waitForExit()).code).toBe(75);
-    expect(concurrentMs('A#1', 'C')).toBeGreaterThan(0);
+    expectIssuedAfterSuccessorLeased('A#1', 'C');
     traffic.add('C', fleet.target('C'));
     await waitFor('C to issue IDs', () => traffic.countsByLabel()['C#1'] > 0, 10_000);
     await fleet.service('C').kill();

@@ -3,6 +3,7 @@ import { ShutdownService } from '@nestjs-reliability/shutdown';
 import { createApp } from './app.factory';
 import { loadConfig } from './config/app-config';
 import { ConfigError } from './config/config.error';
+import { signalReadyToSupervisor } from './supervisor/ready-signal';
 
 const EXIT_INVALID_CONFIG = 78;
 
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   // Owns SIGTERM/SIGINT (instead of enableShutdownHooks): readiness 503, drain, close, wait, hooks, exit.
   app.get(ShutdownService).attach(app);
   await app.listen(config.port, '0.0.0.0');
+  void signalReadyToSupervisor(app);
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { Agent, createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { rawGet } from '../../../test/support/raw-get';
 import { ConnectionTracker } from './connection.tracker';
 
@@ -44,6 +44,21 @@ describe('ConnectionTracker', () => {
     started.held[0].end('done');
     expect((await hold).body).toBe('done');
     await until(() => started.tracker.inFlight === 0);
+  });
+
+  it('answers a request arriving on a connection accepted just before the listener closed, then closes it', async () => {
+    const started = await startServer();
+    server = started.server;
+    const socket = connect(started.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    await until(() => started.tracker.connections === 1);
+    expect(started.tracker.closeListener()).toEqual({ idleClosed: 0, busy: 0, inFlight: 0 });
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write('GET /missing HTTP/1.1\r\nHost: x\r\n\r\n');
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 404 [\s\S]*connection: close/i);
   });
 
   it('marks every response Connection: close once draining starts, so keep-alive clients reconnect elsewhere', async () => {

@@ -6,10 +6,13 @@ import { Server as TlsServer } from 'node:tls';
 const kActive = Symbol('nestjs-reliability.activeRequests');
 /** The latest response on a socket, to mark it `Connection: close` when the listener closes. */
 const kResponse = Symbol('nestjs-reliability.response');
+/** Set once a socket has carried a request: only then is an idle socket a keep-alive connection between requests. */
+const kServed = Symbol('nestjs-reliability.served');
 
 interface TrackedSocket extends Socket {
   [kActive]?: number;
   [kResponse]?: ServerResponse | undefined;
+  [kServed]?: boolean;
 }
 
 /** What `closeListener()` did, for the log line. */
@@ -51,6 +54,7 @@ export class ConnectionTracker {
     // A connection accepted before the tracker was attached is adopted on its first request.
     socket[kActive] = (socket[kActive] ?? this.track(socket)) + 1;
     socket[kResponse] = res;
+    socket[kServed] = true;
     if (this.draining) res.setHeader('Connection', 'close');
     res.on('close', this.onResponseClose);
   };
@@ -102,6 +106,9 @@ export class ConnectionTracker {
     let busy = 0;
     for (const socket of this.sockets) {
       if (!socket[kActive]) {
+        // A connection accepted just before the close (common behind a cluster primary, which hands connections over
+        // until the listener closes) has its first request on the way: it is answered, with Connection: close.
+        if (!socket[kServed]) continue;
         socket.destroy();
         idleClosed++;
       } else {

@@ -161,7 +161,8 @@ export class ShutdownSequence {
     const elapsed = () => Math.round(performance.now() - startedAt);
     const { drainDelayMs, timeoutMs, hookTimeoutMs } = this.options;
     this.logger.log(
-      `Shutdown started (${reason}): readiness answers 503 from now; serving for the drain delay of ${drainDelayMs} ms`,
+      `Shutdown started (${reason}) with ${this.tracker?.inFlight ?? 0} request(s) in flight: readiness answers 503 ` +
+        `from now; serving for the drain delay of ${drainDelayMs} ms`,
     );
     // Timers here stay ref'd: the sequence must run to its end even when nothing else keeps the process alive.
     if (drainDelayMs > 0) await delay(drainDelayMs);

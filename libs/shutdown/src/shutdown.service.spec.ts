@@ -224,7 +224,7 @@ describe.each<AdapterKind>(['express', 'fastify'])('graceful shutdown on %s', (k
     expect(
       logger.lines.filter((line) => line.startsWith('Shutdown:')).map((line) => line.replace(/\d+ ms/g, 'N ms')),
     ).toEqual([
-      'Shutdown: Shutdown started (SIGTERM): readiness answers 503 from now; serving for the drain delay of N ms',
+      'Shutdown: Shutdown started (SIGTERM) with 50 request(s) in flight: readiness answers 503 from now; serving for the drain delay of N ms',
       'Shutdown: Drain delay over (+N ms): listener closed, 1 idle connection(s) closed, 50 request(s) in flight on 50 connection(s)',
       'Shutdown: Every in-flight request answered (+N ms)',
       'Shutdown: Shutdown: Nest application close (lifecycle hooks) done in N ms',

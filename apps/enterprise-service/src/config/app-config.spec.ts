@@ -27,6 +27,11 @@ describe('loadConfig', () => {
     [{ HEALTH_READINESS_INCLUDE: 'mongodb,disk' }, '"disk" is not a check'],
     [{ DEMO_ENDPOINTS: 'yes' }, 'DEMO_ENDPOINTS is "yes"; it must be one of true, false.'],
     [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS is "-1"; it must be an integer ≥ 0.'],
+    [{ PORT: '9464', METRICS_PORT: '9464' }, 'METRICS_PORT is "9464"; it must differ from PORT.'],
+    [
+      { PORT: '9465', METRICS_PORT: '9464', NODE_APP_INSTANCE: '1' },
+      'METRICS_PORT is "9464"; it must differ from PORT minus NODE_APP_INSTANCE (1).',
+    ],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
@@ -39,5 +44,12 @@ describe('loadConfig', () => {
 
   it('derives the refresh interval from the lease TTL', () => {
     expect(loadConfig({ TSID_LEASE_TTL_MS: '3000' }).tsid.refreshIntervalMs).toBe(1_000);
+  });
+
+  it('gives each PM2 cluster worker its own metrics port: METRICS_PORT + NODE_APP_INSTANCE', () => {
+    expect(loadConfig({ METRICS_PORT: '9464' }).metrics.port).toBe(9464);
+    expect(loadConfig({ METRICS_PORT: '9464', NODE_APP_INSTANCE: '0' }).metrics.port).toBe(9464);
+    expect(loadConfig({ METRICS_PORT: '9464', NODE_APP_INSTANCE: '3' }).metrics.port).toBe(9467);
+    expect(loadConfig({ NODE_APP_INSTANCE: '3' }).metrics.port).toBeUndefined();
   });
 });

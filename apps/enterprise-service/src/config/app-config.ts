@@ -47,8 +47,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const port = read.integer('PORT', 3000, 1, 65_535);
-  const metricsPort = read.optionalInteger('METRICS_PORT', 1, 65_535);
-  if (metricsPort === port) throw new ConfigError('METRICS_PORT', String(metricsPort), 'it must differ from PORT');
+  // PM2 cluster workers share PORT but each has its own metrics registry: worker i (PM2's NODE_APP_INSTANCE) serves
+  // /metrics on METRICS_PORT + i, so Prometheus scrapes every worker (deploy/pm2/prometheus.yml).
+  const instance = read.optionalInteger('NODE_APP_INSTANCE', 0, 1_023) ?? 0;
+  const metricsBase = read.optionalInteger('METRICS_PORT', 1, 65_535 - instance);
+  const metricsPort = metricsBase === undefined ? undefined : metricsBase + instance;
+  if (metricsPort === port) {
+    throw new ConfigError(
+      'METRICS_PORT',
+      String(metricsBase),
+      instance ? `it must differ from PORT minus NODE_APP_INSTANCE (${instance})` : 'it must differ from PORT',
+    );
+  }
   return {
     port,
     httpAdapter: read.oneOf('HTTP_ADAPTER', 'fastify', ['fastify', 'express']),
