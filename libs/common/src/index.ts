@@ -3,8 +3,14 @@ export { checkInteger, checkNumber, checkOneOf } from './option-checks';
 export { ExitCode } from './exit-codes';
 export { currentAbortSignal, runWithAbortSignal } from './abort-context';
 export { decoratedMethod, replaceMethod } from './method-wrapper';
-export { HEALTH_CHECK_REGISTRY, METRICS_RECORDER, SHUTDOWN_COORDINATOR, STARTUP_GATE } from './integration.tokens';
-export type { ShutdownCoordinator } from './shutdown-coordinator';
+export {
+  HEALTH_CHECK_REGISTRY,
+  IN_FLIGHT_REQUESTS,
+  METRICS_RECORDER,
+  SHUTDOWN_COORDINATOR,
+  STARTUP_GATE,
+} from './integration.tokens';
+export type { InFlightRequests, ShutdownCoordinator } from './shutdown-coordinator';
 export type {
   HealthCheckDefinition,
   HealthCheckRegistry,
@@ -20,3 +26,5 @@ export type {
   MetricConfig,
   MetricsRecorder,
 } from './metrics-recorder';
+export { EventLoopLagMonitor } from './event-loop-lag.monitor';
+export type { EventLoopLagSummary } from './event-loop-lag.monitor';

@@ -6,3 +6,4 @@ export const SHUTDOWN_COORDINATOR = Symbol.for('@nestjs-reliability/shutdown-coo
 export const HEALTH_CHECK_REGISTRY = Symbol.for('@nestjs-reliability/health-check-registry');
 export const STARTUP_GATE = Symbol.for('@nestjs-reliability/startup-gate');
 export const METRICS_RECORDER = Symbol.for('@nestjs-reliability/metrics-recorder');
+export const IN_FLIGHT_REQUESTS = Symbol.for('@nestjs-reliability/in-flight-requests');

@@ -10,3 +10,12 @@ export interface ShutdownCoordinator {
   /** Starts the graceful sequence once; the process then exits with `exitCode` (70 when work was cut). */
   shutdown(reason: string, exitCode: ExitCode): void;
 }
+
+/**
+ * The HTTP requests received and not yet answered, as graceful shutdown counts them (queued pipelined requests
+ * included). `@nestjs-reliability/shutdown` provides it under `IN_FLIGHT_REQUESTS`; metrics reports this count
+ * when it is present, so the gauge shows the number shutdown acts on.
+ */
+export interface InFlightRequests {
+  readonly inFlight: number;
+}

@@ -10,6 +10,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { HealthCheckRunner, type HealthSnapshot } from './health-check.runner';
 import {
+  EventLoopLagMonitor,
   type GaugeMetric,
   type HealthCheckDefinition,
   METRICS_RECORDER,
@@ -22,7 +23,6 @@ import { HealthIndicatorCheck } from './health-indicator.decorator';
 import { checkReadinessGroup, type ResolvedHealthOptions } from './health.options';
 import { HealthRegistry } from './health.registry';
 import { RESOLVED_HEALTH_OPTIONS } from './health.tokens';
-import { EventLoopLagMonitor } from './event-loop-lag.monitor';
 import { MemoryHealthIndicator } from './indicators/memory.health';
 import { MongoDbHealthIndicator } from './indicators/mongodb.health';
 import { RedisHealthIndicator } from './indicators/redis.health';
@@ -74,8 +74,7 @@ export class HealthService implements OnModuleInit, OnApplicationBootstrap, Befo
       intervalMs: options.refreshIntervalMs,
       onSnapshot: (snapshot) => this.recorded(snapshot),
     });
-    this.lag =
-      options.liveness && new EventLoopLagMonitor(options.liveness.maxEventLoopLagMs, options.liveness.sustainedMs);
+    this.lag = options.liveness && new EventLoopLagMonitor(undefined, options.liveness.maxEventLoopLagMs);
   }
 
   onModuleInit(): void {
@@ -112,14 +111,15 @@ export class HealthService implements OnModuleInit, OnApplicationBootstrap, Befo
 
   /** 200 while the event loop answers (and, when configured, is not lagging for a sustained period). */
   liveness(): ProbeAnswer {
-    const lagging = this.lag?.isLagging ?? false;
+    const liveness = this.options.liveness;
+    const lagging = liveness !== undefined && this.lag!.laggingForMs >= liveness.sustainedMs;
     return {
       statusCode: lagging ? 503 : 200,
       body: {
         status: lagging ? 'down' : 'ok',
         ...this.identity(),
         ...(lagging && this.options.exposeErrorDetails
-          ? { reason: `event-loop lag above ${this.lag!.maxLagMs} ms for ${this.lag!.sustainedMs} ms or more` }
+          ? { reason: `event-loop lag above ${liveness.maxEventLoopLagMs} ms for ${liveness.sustainedMs} ms or more` }
           : {}),
       },
     };

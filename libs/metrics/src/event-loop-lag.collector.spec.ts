@@ -10,12 +10,12 @@ describe('EventLoopLagCollector', () => {
   it('reports the last closed window to every scrape alike, and keeps sum and count from start', async () => {
     const registry = new Registry();
     const collector = new EventLoopLagCollector(registry, 'lag_seconds', 60_000);
-    collector.start();
+    collector.monitor.start();
     try {
       await new Promise((resolve) => setTimeout(resolve, 30));
       blockFor(120);
       await new Promise((resolve) => setTimeout(resolve, 30));
-      collector.rotate();
+      collector.monitor.rotate();
       const first = await registry.metrics();
       blockFor(50);
       const second = await registry.metrics();
@@ -24,7 +24,7 @@ describe('EventLoopLagCollector', () => {
       expect(max).toBeGreaterThan(0.1);
       expect(Number(/lag_seconds_count (\S+)/.exec(first)![1])).toBeGreaterThan(0);
     } finally {
-      collector.stop();
+      collector.monitor.stop();
     }
   });
 });

@@ -1,3 +1,4 @@
+import type { InFlightRequests } from '@nestjs-reliability/common';
 import { Gauge, type Registry } from 'prom-client';
 import { KNOWN_METHODS, OTHER_METHOD, UNMATCHED_ROUTE } from './metrics.constants';
 import { MetricView, type MetricViewValue } from './metric.view';
@@ -80,6 +81,8 @@ export class RouteSeries {
 export class HttpRequestMetrics {
   /** Requests received and not yet answered (or abandoned). */
   inFlight = 0;
+  /** Graceful shutdown's count, reported instead of ours when the app has it: one number for both. */
+  inFlightSource: InFlightRequests | undefined;
   readonly unmatched: RouteSeries;
   private readonly routes = new Map<string, RouteSeries>();
   private readonly allSeries: RequestSeries[] = [];
@@ -166,7 +169,7 @@ export class HttpRequestMetrics {
       labelNames: ['type'],
       values: () => this.errorValues(),
     });
-    const inFlight = (): number => this.inFlight;
+    const inFlight = (): number => this.inFlightSource?.inFlight ?? this.inFlight;
     new Gauge({
       name: `${prefix}http_requests_in_flight`,
       help: 'HTTP requests received and not yet answered.',

@@ -13,6 +13,3 @@ export const KNOWN_METHODS = Object.freeze(['GET', 'HEAD', 'POST', 'PUT', 'PATCH
 
 /** Length of the window whose quantiles `event_loop_lag_seconds` reports. */
 export const DEFAULT_EVENT_LOOP_LAG_WINDOW_MS = 10_000;
-
-/** Sampling interval of `perf_hooks.monitorEventLoopDelay`. */
-export const EVENT_LOOP_LAG_RESOLUTION_MS = 10;

@@ -1,5 +1,5 @@
 import { Module, type NestModule } from '@nestjs/common';
-import { METRICS_RECORDER } from '@nestjs-reliability/common';
+import { IN_FLIGHT_REQUESTS, type InFlightRequests, METRICS_RECORDER } from '@nestjs-reliability/common';
 import { Registry } from 'prom-client';
 import { HttpMetricsInstaller } from './http-metrics.installer';
 import { HttpRequestMetrics } from './http-request.metrics';
@@ -15,13 +15,18 @@ import { METRICS_REGISTRY } from './metrics.tokens';
 // Apps that share one registry (the `registry` option) share its request metrics instead of registering them twice.
 const requestMetricsByRegistry = new WeakMap<Registry, HttpRequestMetrics>();
 
-function requestMetrics(registry: Registry, options: ResolvedMetricsOptions): HttpRequestMetrics {
+function requestMetrics(
+  registry: Registry,
+  options: ResolvedMetricsOptions,
+  inFlight: InFlightRequests | undefined,
+): HttpRequestMetrics {
   let metrics = requestMetricsByRegistry.get(registry);
   if (!metrics) {
     metrics = new HttpRequestMetrics(options.httpBuckets, [...options.excludeRoutes, options.path]);
     if (options.httpMetrics) metrics.register(registry, options.prefix);
     requestMetricsByRegistry.set(registry, metrics);
   }
+  metrics.inFlightSource ??= inFlight;
   return metrics;
 }
 
@@ -45,7 +50,7 @@ function requestMetrics(registry: Registry, options: ResolvedMetricsOptions): Ht
     },
     {
       provide: HttpRequestMetrics,
-      inject: [METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS],
+      inject: [METRICS_REGISTRY, RESOLVED_METRICS_OPTIONS, { token: IN_FLIGHT_REQUESTS, optional: true }],
       useFactory: requestMetrics,
     },
     {

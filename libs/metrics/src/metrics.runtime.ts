@@ -37,7 +37,7 @@ export class MetricsRuntime implements OnModuleInit, OnApplicationBootstrap, OnA
     // A registry shared by several apps keeps the collector of the first one.
     if (!this.registry.getSingleMetric(name)) {
       this.eventLoopLag = new EventLoopLagCollector(this.registry, name, this.options.eventLoopLagWindowMs);
-      this.eventLoopLag.start();
+      this.eventLoopLag.monitor.start();
     }
   }
 
@@ -50,7 +50,7 @@ export class MetricsRuntime implements OnModuleInit, OnApplicationBootstrap, OnA
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.eventLoopLag?.stop();
+    this.eventLoopLag?.monitor.stop();
     await this.server?.close();
   }
 }

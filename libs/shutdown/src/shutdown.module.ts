@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SHUTDOWN_COORDINATOR } from '@nestjs-reliability/common';
+import { IN_FLIGHT_REQUESTS, SHUTDOWN_COORDINATOR } from '@nestjs-reliability/common';
 import { ConfigurableModuleClass } from './shutdown.module-definition';
 import { ShutdownService } from './shutdown.service';
 
@@ -8,7 +8,11 @@ import { ShutdownService } from './shutdown.service';
  * `app.get(ShutdownService).attach(app)` instead of `app.enableShutdownHooks()`.
  */
 @Module({
-  providers: [ShutdownService, { provide: SHUTDOWN_COORDINATOR, useExisting: ShutdownService }],
-  exports: [ShutdownService, SHUTDOWN_COORDINATOR],
+  providers: [
+    ShutdownService,
+    { provide: SHUTDOWN_COORDINATOR, useExisting: ShutdownService },
+    { provide: IN_FLIGHT_REQUESTS, useExisting: ShutdownService },
+  ],
+  exports: [ShutdownService, SHUTDOWN_COORDINATOR, IN_FLIGHT_REQUESTS],
 })
 export class ShutdownModule extends ConfigurableModuleClass {}

@@ -39,6 +39,11 @@ export class ShutdownSequence {
   ) {}
 
   /** True from the synchronous start of the sequence: readiness reads it on every probe. */
+  /** Requests received and not yet answered on the attached server (0 before `attach`). */
+  get inFlight(): number {
+    return this.tracker?.inFlight ?? 0;
+  }
+
   get isShuttingDown(): boolean {
     return this.state !== 'idle';
   }

@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { INestApplication, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ExitCode, METRICS_RECORDER, type MetricsRecorder, type ShutdownCoordinator } from '@nestjs-reliability/common';
+import {
+  ExitCode,
+  type InFlightRequests,
+  METRICS_RECORDER,
+  type MetricsRecorder,
+  type ShutdownCoordinator,
+} from '@nestjs-reliability/common';
 import type { Server } from 'node:http';
 import type { ShutdownHook } from './shutdown-hook.definition';
 import { MODULE_OPTIONS_TOKEN } from './shutdown.module-definition';
@@ -17,7 +23,9 @@ import { ShutdownSequence } from './shutdown.sequence';
  * - `registerHook(hook)`: cleanup work, bounded and logged.
  */
 @Injectable()
-export class ShutdownService implements ShutdownCoordinator, OnApplicationBootstrap, OnApplicationShutdown {
+export class ShutdownService
+  implements ShutdownCoordinator, InFlightRequests, OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger('Shutdown');
   private readonly sequence: ShutdownSequence;
 
@@ -35,6 +43,11 @@ export class ShutdownService implements ShutdownCoordinator, OnApplicationBootst
 
   get isShuttingDown(): boolean {
     return this.sequence.isShuttingDown;
+  }
+
+  /** HTTP requests received and not yet answered, as the sequence counts them. */
+  get inFlight(): number {
+    return this.sequence.inFlight;
   }
 
   shutdown(reason: string, exitCode: ExitCode = ExitCode.Ok): void {
