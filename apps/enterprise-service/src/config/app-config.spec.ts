@@ -7,11 +7,22 @@ describe('loadConfig', () => {
       port: 3000,
       httpAdapter: 'fastify',
       redisUrl: 'redis://127.0.0.1:6379',
+      mongodb: {
+        uri: 'mongodb://127.0.0.1:27017/enterprise',
+        minPoolSize: 2,
+        maxPoolSize: 10,
+        serverSelectionTimeoutMs: 5_000,
+        socketTimeoutMs: 45_000,
+        operationTimeoutMs: 5_000,
+        retryReads: true,
+        retryWrites: true,
+      },
       shutdown: { drainDelayMs: 5_000, timeoutMs: 30_000 },
       health: { readinessInclude: ['mongodb', 'redis', 'memory', 'tsid'] },
       tsid: { nodeId: undefined, nodeBits: 10, leaseTtlMs: 30_000, refreshIntervalMs: 10_000 },
       upstream: { url: 'http://127.0.0.1:4000', timeoutMs: 2_000, breakerResetMs: 60_000 },
       demoEndpoints: false,
+      organizations: { countRefreshMs: 15_000 },
       metrics: { prefix: 'enterprise_service_' },
       logLevel: 'info',
     });
@@ -26,6 +37,9 @@ describe('loadConfig', () => {
     [{ TSID_LEASE_TTL_MS: '3000', TSID_REFRESH_INTERVAL_MS: '3000' }, 'it must be below TSID_LEASE_TTL_MS (3000)'],
     [{ HEALTH_READINESS_INCLUDE: 'mongodb,disk' }, '"disk" is not a check'],
     [{ DEMO_ENDPOINTS: 'yes' }, 'DEMO_ENDPOINTS is "yes"; it must be one of true, false.'],
+    [{ MONGODB_MIN_POOL_SIZE: '5', MONGODB_MAX_POOL_SIZE: '4' }, 'it must be at least MONGODB_MIN_POOL_SIZE (5)'],
+    [{ MONGODB_SOCKET_TIMEOUT_MS: '0' }, 'MONGODB_SOCKET_TIMEOUT_MS is "0"; it must be an integer ≥ 1.'],
+    [{ MONGODB_RETRY_WRITES: 'no' }, 'MONGODB_RETRY_WRITES is "no"; it must be one of true, false.'],
     [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS is "-1"; it must be an integer ≥ 0.'],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
