@@ -24,9 +24,16 @@ describeWithMongo.each(['fastify', 'express'])('the service on %s with live Mong
   beforeAll(async () => {
     const [server, redis] = await Promise.all([startMongo(), startRedis()]);
     db = server;
-    // Default readiness checks (mongodb, redis, memory, tsid) and a node ID leased in Redis.
+    // Default readiness checks (mongodb, redis, memory, tsid) and a node ID leased in Redis, with a short lease so
+    // the new holder's wait-out of an earlier holder's range is short too.
     service = await startService({
-      env: { HTTP_ADAPTER: adapter, MONGODB_URI: db.uri, REDIS_URL: redis.url, ORGANIZATIONS_COUNT_REFRESH_MS: '200' },
+      env: {
+        HTTP_ADAPTER: adapter,
+        MONGODB_URI: db.uri,
+        REDIS_URL: redis.url,
+        TSID_LEASE_TTL_MS: '1000',
+        ORGANIZATIONS_COUNT_REFRESH_MS: '200',
+      },
       waitFor: '/health/readiness',
     });
   });
