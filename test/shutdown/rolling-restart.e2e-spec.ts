@@ -61,7 +61,11 @@ interface RollingRestart {
  * Two instances a and b behind haproxy under load; mid-run a replacement c starts and, once haproxy routes to it, a
  * gets SIGTERM. Every instance runs with `env`.
  */
-async function rollingRestart(dir: string, env: Record<string, string>, requests: autocannon.Request[]) {
+async function rollingRestart(
+  dir: string,
+  env: Record<string, string>,
+  requests: autocannon.Request[],
+): Promise<RollingRestart> {
   const [frontPort, statsPort, portA, portB, portC] = await Promise.all(Array.from({ length: 5 }, () => freePort()));
   // No retries and no redispatch: a request sent to an instance that refuses it would reach the client as an error.
   const config = `
@@ -121,7 +125,7 @@ listen stats
   const result = await loaded;
   const survivorsRunning = b.isRunning && c.isRunning;
   haproxy.kill('SIGKILL');
-  return { result, exit, loadStartedAt, signalledAt, exitedAt, loadEndedAt, survivorsRunning } as RollingRestart;
+  return { result, exit, loadStartedAt, signalledAt, exitedAt, loadEndedAt, survivorsRunning };
 }
 
 function report(what: string, run: RollingRestart): void {

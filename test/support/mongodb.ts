@@ -21,11 +21,15 @@ import { waitFor } from './wait-for';
  *   reached through a TCP proxy on a free port that the test can cut (`kill`), reopen (`restart`) or stall
  *   (`pause`), since the test does not own that server's process.
  *
- * What the tests use behaves alike on both: CRUD by `_id`, `ping`, `estimatedDocumentCount`, duplicate keys.
- * Differences that matter here: FerretDB 1.x answers `hello` as a standalone without sessions, so the driver never
- * retries a write on it (nor does it on a standalone MongoDB; only a replica set or sharded cluster retries), and
- * FerretDB's `estimatedDocumentCount` counts the documents (MongoDB reads collection metadata); the tests assert
- * neither.
+ * What the tests use behaves alike on both: CRUD by `_id`, duplicate keys (code 11000), `ping`, `count`
+ * (`estimatedDocumentCount`). Where FerretDB 1.24 differs for something we use:
+ * - It answers `hello` as a standalone (no `setName`, sessions advertised), so the driver never retries a write on it
+ *   (`retryWrites`/`retryReads` act only on a replica set or sharded cluster; a standalone MongoDB behaves the same).
+ * - It has no streaming `hello` (`topologyVersion`), so the driver polls it every heartbeat; MongoDB 4.4+ streams.
+ * - `estimatedDocumentCount` is exact on FerretDB; on MongoDB it is read from collection metadata and can drift
+ *   after an unclean shutdown. Tests compare the gauge with `countDocuments` only when nothing was cut.
+ * - `kill()` / `pause()` are signals to FerretDB (SIGKILL, SIGSTOP) and proxy cuts / stalls for a `MONGODB_URI`:
+ *   either way the service sees its sockets reset, or accepted and never answered.
  */
 export interface MongoServer {
   readonly kind: 'ferretdb' | 'mongodb';
