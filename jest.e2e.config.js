@@ -6,5 +6,4 @@ module.exports = {
   maxWorkers: 1,
   testTimeout: 60_000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

@@ -1,23 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { freePort, startService } from '../support';
+import { metricSamples as samples, promtoolProblems } from '../support/metrics-text';
 
 const PREFIX = 'enterprise_service_';
-
-function samples(text: string, name: string): Map<string, number> {
-  const result = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const at = line.lastIndexOf(' ');
-    result.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return result;
-}
-
-function promtoolProblems(text: string): string {
-  const run = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (run.error) throw run.error;
-  return `${run.stdout}${run.stderr}`.trim() + (run.status === 0 ? '' : `\n(exit ${run.status})`);
-}
 
 describe.each(['fastify', 'express'])('metrics of the built service on %s', (adapter) => {
   it('records requests by route template with their real status, in one registry with the other libraries', async () => {

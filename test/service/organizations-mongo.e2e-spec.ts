@@ -1,34 +1,110 @@
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import { mongoTarget, waitFor } from '../support';
-import { ADAPTERS, createTestApp } from './app-under-test';
+import {
+  mongoAvailability,
+  type MongoServer,
+  type ServiceProcess,
+  startMongo,
+  startRedis,
+  startService,
+} from '../support';
+import { metricSamples, promtoolProblems } from '../support/metrics-text';
+import { waitFor } from '../support/wait-for';
+import { call, createOrganization, readOrganization } from './organization-traffic';
 
-const mongo = mongoTarget();
-const describeWithMongo = mongo.uri ? describe : describe.skip;
+const PREFIX = 'enterprise_service_';
+const TSID = /^[0-9A-HJKMNP-TV-Z]{13}$/;
 
-// Skipped when no MongoDB can be had; the e2e global setup prints the reason once.
-describeWithMongo.each(ADAPTERS)('organizations on a real MongoDB (%s)', (adapter) => {
-  let app: INestApplication;
+const mongo = mongoAvailability();
+// Skipped only where neither Go nor MONGODB_URI is available (never on CI); the e2e global setup prints why once.
+const describeWithMongo = mongo.skipReason === undefined ? describe : describe.skip;
+
+describeWithMongo.each(['fastify', 'express'])('the service on %s with live MongoDB and Redis', (adapter) => {
+  let db: MongoServer;
+  let service: ServiceProcess;
 
   beforeAll(async () => {
-    app = await createTestApp(adapter, { MONGODB_URI: mongo.uri!, TSID_NODE_ID: '1' });
-    await waitFor('the organizations API to reach MongoDB', async () => {
-      const response = await request(app.getHttpServer()).post('/organizations').send({ name: 'warm-up' });
-      return response.status === 201;
+    const [server, redis] = await Promise.all([startMongo(), startRedis()]);
+    db = server;
+    // Default readiness checks (mongodb, redis, memory, tsid) and a node ID leased in Redis, with a short lease so
+    // the new holder's wait-out of an earlier holder's range is short too.
+    service = await startService({
+      env: {
+        HTTP_ADAPTER: adapter,
+        MONGODB_URI: db.uri,
+        REDIS_URL: redis.url,
+        TSID_LEASE_TTL_MS: '1000',
+        ORGANIZATIONS_COUNT_REFRESH_MS: '200',
+      },
+      waitFor: '/health/readiness',
     });
   });
-  afterAll(() => app.close());
 
-  it('creates an organization and reads it back by id', async () => {
-    const created = await request(app.getHttpServer()).post('/organizations').send({ name: 'Acme' }).expect(201);
-    expect(created.body).toMatchObject({ id: expect.any(String), name: 'Acme' });
-    const found = await request(app.getHttpServer()).get(`/organizations/${created.body.id}`).expect(200);
-    expect(found.body).toMatchObject({ id: created.body.id, name: 'Acme' });
+  it('is ready with its default checks, every one of them ok', async () => {
+    const readiness = await call(`${service.url}/health/readiness`, 'GET');
+    expect(readiness).toMatchObject({
+      status: 200,
+      body: {
+        status: 'ok',
+        checks: {
+          mongodb: { status: 'ok' },
+          redis: { status: 'ok' },
+          memory: { status: 'ok' },
+          tsid: { status: 'ok' },
+        },
+      },
+    });
   });
 
-  it('answers 404 for an id that does not exist', async () => {
-    const created = await request(app.getHttpServer()).post('/organizations').send({ name: 'Gone' }).expect(201);
-    const missing = created.body.id.slice(0, -1) + (created.body.id.endsWith('0') ? '1' : '0');
-    await request(app.getHttpServer()).get(`/organizations/${missing}`).expect(404);
+  it('creates organizations with TSID ids that read back over HTTP and are stored in MongoDB', async () => {
+    const created = await createOrganization(service.url, 'Acme');
+    expect(created).toMatchObject({ status: 201, body: { id: expect.stringMatching(TSID), name: 'Acme' } });
+    const id = String(created.body!.id);
+
+    expect(await readOrganization(service.url, id)).toMatchObject({ status: 200, body: { id, name: 'Acme' } });
+    expect(await readOrganization(service.url, id.toLowerCase())).toMatchObject({ status: 200, body: { id } });
+    expect(
+      await db
+        .client()
+        .collection('organizations')
+        .findOne({ _id: id as never }),
+    ).toMatchObject({ name: 'Acme' });
+  });
+
+  it('answers 404 for a well-formed id that does not exist, 400 for a malformed one or a bad body', async () => {
+    const { body } = await createOrganization(service.url, 'Gone');
+    const id = String(body!.id);
+    const unknown = id.slice(0, -1) + (id.endsWith('0') ? '1' : '0');
+    expect(await readOrganization(service.url, unknown)).toMatchObject({ status: 404 });
+    expect(await readOrganization(service.url, 'not-a-tsid')).toMatchObject({ status: 400 });
+    for (const bad of [{}, { name: '' }, { name: 'x'.repeat(201) }, { name: 42 }]) {
+      const answer = await call(`${service.url}/organizations`, 'POST', bad);
+      expect(answer.status).toBe(400);
+      expect(JSON.stringify(answer.body)).toContain('name');
+    }
+  });
+
+  it('counts real operations as successes with their durations, and the organizations gauge, promtool-clean', async () => {
+    const before = await scrape(service);
+    await createOrganization(service.url, 'Counted');
+    const after = await scrape(service);
+    const series = (operation: string, metric = 'db_operations_total') =>
+      `${PREFIX}${metric}{operation="${operation}",collection="organizations",result="success"}`;
+    const saves = (text: string) => metricSamples(text, `${PREFIX}db_operations_total`).get(series('save')) ?? 0;
+    expect(saves(after) - saves(before)).toBe(1);
+    const durations = metricSamples(after, `${PREFIX}db_operation_duration_seconds_count`);
+    expect(durations.get(series('save', 'db_operation_duration_seconds_count'))).toBe(saves(after));
+    expect(durations.get(series('findOne', 'db_operation_duration_seconds_count'))).toBeGreaterThan(0);
+
+    // The gauge follows the collection in the background; a scrape only reads it.
+    const stored = await db.client().collection('organizations').countDocuments();
+    const text = await waitFor('the organizations gauge to count every stored organization', async () => {
+      const scraped = await scrape(service);
+      return metricSamples(scraped, `${PREFIX}organizations`).get(`${PREFIX}organizations`) === stored && scraped;
+    });
+    expect(text).toContain(`# TYPE ${PREFIX}organizations gauge`);
+    expect(promtoolProblems(text)).toBe('');
   });
 });
+
+async function scrape(service: ServiceProcess): Promise<string> {
+  return (await fetch(`${service.url}/metrics`)).text();
+}

@@ -3,13 +3,30 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type ExitResult, freePort, type ServiceProcess, startService, waitFor } from '../support';
+import {
+  type ExitResult,
+  freePort,
+  mongoAvailability,
+  type ServiceProcess,
+  startMongo,
+  startRedis,
+  startService,
+  waitFor,
+} from '../support';
 import { killAndWait, spawnTracked } from '../support/child-processes';
 
 const HAPROXY = '/usr/sbin/haproxy';
 const LOAD_SECONDS = 15;
 
-/** One instance of the reference service, ready only on memory so haproxy's check is about shutdown alone. */
+/** Readiness on memory alone, so haproxy's check is about shutdown alone. */
+const MEMORY_ONLY = { HEALTH_READINESS_INCLUDE: 'memory' };
+/** Mostly slow requests, so each instance always has some in flight. */
+const DEMO_LOAD: autocannon.Request[] = [
+  { method: 'GET', path: '/demo/slow?ms=200' },
+  { method: 'GET', path: '/demo/ping' },
+];
+
+/** One instance of the reference service with `env` on top of the rolling-restart settings. */
 function instance(
   adapter: string,
   port: number,
@@ -21,7 +38,6 @@ function instance(
       HTTP_ADAPTER: adapter,
       PORT: String(port),
       DEMO_ENDPOINTS: 'true',
-      HEALTH_READINESS_INCLUDE: 'memory',
       TSID_NODE_ID: String(nodeId),
       SHUTDOWN_DRAIN_DELAY_MS: '1500',
       SHUTDOWN_TIMEOUT_MS: '10000',
@@ -58,7 +74,13 @@ interface RestartRun {
  * Two instances behind haproxy under load; once the load reaches them, a replacement starts, haproxy routes to it,
  * and the first instance gets SIGTERM, all while the load runs.
  */
-async function rollingRestart(dir: string, adapter: string, drainDelayMs: number): Promise<RestartRun> {
+async function rollingRestart(
+  dir: string,
+  adapter: string,
+  drainDelayMs: number,
+  env: Record<string, string> = MEMORY_ONLY,
+  requests: autocannon.Request[] = DEMO_LOAD,
+): Promise<RestartRun> {
   const [frontPort, statsPort, portA, portB, portC] = await Promise.all(Array.from({ length: 5 }, () => freePort()));
   // No retries and no redispatch: a request sent to an instance that refuses it would reach the client as an error.
   const config = `
@@ -86,12 +108,12 @@ listen stats
   stats enable
   stats uri /stats
 `;
-  const configFile = join(dir, `haproxy-${adapter}-${drainDelayMs}.cfg`);
+  const configFile = join(dir, `haproxy-${frontPort}.cfg`);
   writeFileSync(configFile, config);
   // a logs at info for its "Shutdown started ... with N request(s) in flight" line.
   const [a, b] = await Promise.all([
-    instance(adapter, portA, 1, { SHUTDOWN_DRAIN_DELAY_MS: String(drainDelayMs), LOG_LEVEL: 'info' }),
-    instance(adapter, portB, 2),
+    instance(adapter, portA, 1, { ...env, SHUTDOWN_DRAIN_DELAY_MS: String(drainDelayMs), LOG_LEVEL: 'info' }),
+    instance(adapter, portB, 2, env),
   ]);
   const haproxy = spawnTracked(HAPROXY, ['-db', '-f', configFile], {});
   let haproxyOutput = '';
@@ -113,11 +135,7 @@ listen stats
           url: `http://127.0.0.1:${frontPort}`,
           connections: 16,
           duration: LOAD_SECONDS,
-          requests: [
-            // Mostly slow requests, so each instance always has some in flight.
-            { method: 'GET', path: '/demo/slow?ms=200' },
-            { method: 'GET', path: '/demo/ping' },
-          ],
+          requests,
         },
         (error, result) => (error ? reject(error as Error) : resolve({ result, endedAt: performance.now() })),
       );
@@ -125,7 +143,7 @@ listen stats
     });
 
     await waitFor('the load to be answered', () => responses >= 200, 10_000);
-    c = await instance(adapter, portC, 3);
+    c = await instance(adapter, portC, 3, env);
     await waitFor('haproxy to see c up', async () => (await serverStates(statsPort)).c === 'UP');
     // Signal while the load is on a (the scrape itself is one of the requests it counts).
     await waitFor('load requests in flight on a', async () => {
@@ -191,4 +209,39 @@ describe.each(['fastify', 'express'])('rolling restart behind haproxy on %s', (a
     expectRestartUnderLoad(run);
     expect(run.result.non2xx + run.result.errors + run.result.timeouts).toBeGreaterThan(0);
   }, 60_000);
+
+  // With the default readiness checks on live MongoDB and Redis (once, on Fastify: the adapters are covered above).
+  const mongo = mongoAvailability();
+  const live = adapter === 'fastify' && mongo.skipReason === undefined ? describe : describe.skip;
+  live('with the default readiness checks on live MongoDB and Redis', () => {
+    const withWrites: autocannon.Request[] = [
+      ...DEMO_LOAD,
+      {
+        method: 'POST',
+        path: '/organizations',
+        headers: { 'content-type': 'application/json' },
+        body: '{"name":"rr"}',
+      },
+    ];
+    const liveDependencies = async () => {
+      const [db, redis] = await Promise.all([startMongo(), startRedis()]);
+      return { MONGODB_URI: db.uri, REDIS_URL: redis.url };
+    };
+
+    it('fails no request, organization writes included', async () => {
+      const run = await rollingRestart(dir, adapter, 1_500, await liveDependencies(), withWrites);
+      report('default readiness, live MongoDB and Redis', run);
+      expectRestartUnderLoad(run);
+      expect(run.oldExit).toEqual({ code: 0, signal: null });
+      const { non2xx, errors, timeouts } = run.result;
+      expect({ non2xx, errors, timeouts }).toEqual({ non2xx: 0, errors: 0, timeouts: 0 });
+    }, 90_000);
+
+    it('control: without a drain delay the same restart fails requests', async () => {
+      const run = await rollingRestart(dir, adapter, 0, await liveDependencies(), withWrites);
+      report('control, default readiness, drain delay 0', run);
+      expectRestartUnderLoad(run);
+      expect(run.result.non2xx + run.result.errors + run.result.timeouts).toBeGreaterThan(0);
+    }, 90_000);
+  });
 });

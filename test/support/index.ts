@@ -10,5 +10,6 @@ export {
   UNREACHABLE_REDIS_URL,
 } from './service-process';
 export type { ExitResult, StartServiceOptions } from './service-process';
-export { mongoTarget } from './mongodb';
+export { FerretDbServer, mongoAvailability, ProxiedMongoDb, startMongo } from './mongodb';
+export type { MongoAvailability, MongoServer } from './mongodb';
 export { waitFor } from './wait-for';

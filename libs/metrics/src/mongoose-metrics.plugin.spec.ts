@@ -1,6 +1,6 @@
 import { Test } from '@nestjs/testing';
 import mongoose, { type Connection, Schema } from 'mongoose';
-import { mongoTarget } from '../../../test/support';
+import { mongoAvailability, startMongo } from '../../../test/support';
 import { MetricsModule } from './metrics.module';
 import { MetricsService } from './metrics.service';
 import { instrumentConnection } from './mongoose-metrics.plugin';
@@ -58,13 +58,14 @@ describe('mongooseMetricsPlugin', () => {
     await connection.close();
   });
 
-  const target = mongoTarget();
-  const withMongo = target.uri ? it : it.skip;
-  if (!target.uri) console.log(`[metrics] Skipping the mongoose success-path test: ${target.skipReason}`);
+  const mongo = mongoAvailability();
+  const withMongo = mongo.skipReason === undefined ? it : it.skip;
+  if (mongo.skipReason !== undefined)
+    console.log(`[metrics] Skipping the mongoose success-path test: ${mongo.skipReason}`);
 
-  withMongo('records successful operations against a real MongoDB (MONGODB_URI)', async () => {
+  withMongo('records successful operations against a real MongoDB (FerretDB or MONGODB_URI)', async () => {
     const metrics = await metricsService();
-    const connection = instrumentConnection(mongoose.createConnection(target.uri!), metrics);
+    const connection = instrumentConnection(mongoose.createConnection((await startMongo()).uri), metrics);
     const Widget = widgetModel(connection);
     try {
       const widget = await new Widget({ name: 'a' }).save();

@@ -10,7 +10,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export interface AppConfig {
   port: number;
   httpAdapter: 'fastify' | 'express';
-  mongodbUri: string;
+  mongodb: MongoDbConfig;
   redisUrl: string;
   shutdown: { drainDelayMs: number; timeoutMs: number };
   health: { readinessInclude: string[] };
@@ -25,10 +25,28 @@ export interface AppConfig {
   };
   upstream: { url: string; timeoutMs: number; breakerResetMs: number };
   demoEndpoints: boolean;
+  /** How often the `organizations` gauge is refreshed from MongoDB's estimated count, in the background. */
+  organizations: { countRefreshMs: number };
   /** `port`/`token`: serve /metrics on a port of its own / only with `Authorization: Bearer <token>`. */
   metrics: { prefix: string; port: number | undefined; token: string | undefined };
   logLevel: (typeof LOG_LEVELS)[number];
   service: { name: string; version: string };
+}
+
+/**
+ * The MongoDB connection. Pool, timeouts and retries are the driver's options of the same name; an option written in
+ * `uri` itself wins over these (see `mongooseOptions`).
+ */
+export interface MongoDbConfig {
+  uri: string;
+  minPoolSize: number;
+  maxPoolSize: number;
+  serverSelectionTimeoutMs: number;
+  socketTimeoutMs: number;
+  /** Longest a request waits for one MongoDB operation before answering 503. */
+  operationTimeoutMs: number;
+  retryReads: boolean;
+  retryWrites: boolean;
 }
 
 export const APP_CONFIG = Symbol('enterprise-service:config');
@@ -59,10 +77,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       instance ? `it must differ from PORT minus NODE_APP_INSTANCE (${instance})` : 'it must differ from PORT',
     );
   }
+  const minPoolSize = read.integer('MONGODB_MIN_POOL_SIZE', 2, 0, 1_000);
+  const maxPoolSize = read.integer('MONGODB_MAX_POOL_SIZE', 10, 1, 1_000);
+  if (maxPoolSize < minPoolSize) {
+    throw new ConfigError(
+      'MONGODB_MAX_POOL_SIZE',
+      String(maxPoolSize),
+      `it must be at least MONGODB_MIN_POOL_SIZE (${minPoolSize})`,
+    );
+  }
   return {
     port,
     httpAdapter: read.oneOf('HTTP_ADAPTER', 'fastify', ['fastify', 'express']),
-    mongodbUri: read.url('MONGODB_URI', 'mongodb://127.0.0.1:27017/enterprise', ['mongodb:', 'mongodb+srv:']),
+    mongodb: {
+      uri: read.url('MONGODB_URI', 'mongodb://127.0.0.1:27017/enterprise', ['mongodb:', 'mongodb+srv:']),
+      minPoolSize,
+      maxPoolSize,
+      serverSelectionTimeoutMs: read.integer('MONGODB_SERVER_SELECTION_TIMEOUT_MS', 5_000, 1),
+      socketTimeoutMs: read.integer('MONGODB_SOCKET_TIMEOUT_MS', 45_000, 1),
+      operationTimeoutMs: read.integer('MONGODB_OPERATION_TIMEOUT_MS', 5_000, 1),
+      retryReads: read.boolean('MONGODB_RETRY_READS', true),
+      retryWrites: read.boolean('MONGODB_RETRY_WRITES', true),
+    },
     redisUrl: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     shutdown: {
       drainDelayMs: read.integer('SHUTDOWN_DRAIN_DELAY_MS', 5_000, 0),
@@ -85,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       breakerResetMs: read.integer('UPSTREAM_BREAKER_RESET_MS', 60_000, 1),
     },
     demoEndpoints: read.boolean('DEMO_ENDPOINTS', false),
+    organizations: { countRefreshMs: read.integer('ORGANIZATIONS_COUNT_REFRESH_MS', 15_000, 100) },
     metrics: {
       prefix: read.string(
         'METRICS_PREFIX',

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MongoConnector } from './mongo.connector';
+import { mongooseOptions } from './mongoose-options';
 import { reconnectDelay } from './reconnect-delay';
 
 /**
@@ -19,12 +20,10 @@ import { reconnectDelay } from './reconnect-delay';
     MongooseModule.forRootAsync({
       inject: [APP_CONFIG, MetricsService],
       useFactory: (config: AppConfig, metrics: MetricsService) => ({
-        uri: config.mongodbUri,
+        uri: config.mongodb.uri,
         connectionFactory: (connection: Connection) => instrumentConnection(connection, metrics),
         lazyConnection: true,
-        bufferCommands: false,
-        serverSelectionTimeoutMS: 2_000,
-        connectTimeoutMS: 2_000,
+        ...mongooseOptions(config.mongodb),
       }),
     }),
     RedisModule.forRootAsync({

@@ -3,6 +3,7 @@ import { InjectConnection } from '@nestjs/mongoose';
 import { type Connection, ConnectionStates } from 'mongoose';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { mongooseOptions } from './mongoose-options';
 import { reconnectDelay } from './reconnect-delay';
 
 /**
@@ -27,6 +28,10 @@ export class MongoConnector implements OnApplicationBootstrap, OnApplicationShut
       if (this.connectedOnce) this.logger.warn('MongoDB disconnected; the driver is reconnecting');
     });
     connection.on('reconnected', () => this.logger.log('MongoDB reconnected'));
+    // Whoever closes it at shutdown (this connector or @nestjs/mongoose), the log says when it happened.
+    connection.on('close', () => {
+      if (this.connectedOnce) this.logger.log('MongoDB connection closed');
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -45,7 +50,8 @@ export class MongoConnector implements OnApplicationBootstrap, OnApplicationShut
     for (let attempt = 1; !this.stop.signal.aborted; attempt++) {
       try {
         if (attempt === 1) await this.connection.asPromise();
-        else await this.connection.openUri(this.config.mongodbUri);
+        // Without its options a retry would connect with the driver's defaults (30 s server selection, no pool bounds).
+        else await this.connection.openUri(this.config.mongodb.uri, mongooseOptions(this.config.mongodb));
         this.connectedOnce = true;
         this.logger.log('MongoDB connected');
         return;

@@ -1,7 +1,9 @@
-import { Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { InjectConnection, InjectModel } from '@nestjs/mongoose';
 import { isTsidUnavailableError, TsidService } from '@nestjs-reliability/tsid';
 import { type Connection, ConnectionStates, type Model } from 'mongoose';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { isMongoUnavailableError } from '../connections/mongo-unavailable';
 import type { CreateOrganizationDto } from './create-organization.dto';
 import { Organization } from './organization.schema';
 
@@ -17,19 +19,50 @@ export class OrganizationsService {
     @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
     @InjectConnection() private readonly connection: Connection,
     private readonly tsid: TsidService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(input: CreateOrganizationDto): Promise<OrganizationView> {
     this.assertDatabaseAvailable();
-    const created = await this.organizations.create({ _id: this.newId(), name: input.name });
+    const created = await this.bounded(this.organizations.create({ _id: this.newId(), name: input.name }));
     return toView(created.toObject());
   }
 
   async findById(id: string): Promise<OrganizationView> {
     this.assertDatabaseAvailable();
-    const found = await this.organizations.findById(id).lean().exec();
+    const found = await this.bounded(this.organizations.findById(id).lean().exec());
     if (!found) throw new NotFoundException(`Organization ${id} does not exist.`);
     return toView(found);
+  }
+
+  /**
+   * A stalled MongoDB (accepting, never answering) would hold the request until the socket timeout: answer 503
+   * after `operationTimeoutMs` instead. The operation itself is not cancelled, so a write answered 503 this way may
+   * still be applied; a lost connection or no selectable server is a 503 too, never a 500.
+   */
+  private async bounded<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ServiceUnavailableException({
+              statusCode: 503,
+              error: 'database timeout',
+              message: `MongoDB did not answer within ${this.config.mongodb.operationTimeoutMs} ms.`,
+            }),
+          ),
+        this.config.mongodb.operationTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([operation, timedOut]);
+    } catch (error) {
+      if (isMongoUnavailableError(error)) throw databaseUnavailable();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private newId(): string {
@@ -45,9 +78,17 @@ export class OrganizationsService {
   // Commands are not buffered while MongoDB is away: answer 503 at once rather than hang or 500.
   private assertDatabaseAvailable(): void {
     if (this.connection.readyState !== ConnectionStates.connected) {
-      throw new ServiceUnavailableException({ statusCode: 503, error: 'database unavailable' });
+      throw databaseUnavailable();
     }
   }
+}
+
+function databaseUnavailable(): ServiceUnavailableException {
+  return new ServiceUnavailableException({
+    statusCode: 503,
+    error: 'database unavailable',
+    message: 'MongoDB cannot be reached; retry later.',
+  });
 }
 
 function toView(document: Organization & { _id: unknown }): OrganizationView {
