@@ -50,7 +50,11 @@ describe.each(ADAPTERS)('HTTP behaviour on %s', (adapter) => {
 
   it('answers 503 on the organizations API while MongoDB is unreachable', async () => {
     const created = await request(app.getHttpServer()).post('/organizations').send({ name: 'Acme' }).expect(503);
-    expect(created.body).toEqual({ statusCode: 503, error: 'database unavailable' });
+    expect(created.body).toEqual({
+      statusCode: 503,
+      error: 'database unavailable',
+      message: 'MongoDB cannot be reached; retry later.',
+    });
     await request(app.getHttpServer()).get('/organizations/0000000000001').expect(503);
   });
 

@@ -17,6 +17,12 @@ import { killAndWait, spawnTracked } from '../support/child-processes';
 
 const HAPROXY = '/usr/sbin/haproxy';
 const LOAD_SECONDS = 15;
+/**
+ * haproxy's readiness check interval: the window in which it still routes to an instance that stopped listening.
+ * The drain delay (1500 ms) must outlast it; the drain-delay-0 controls must see failures in it (about a dozen
+ * requests at this load, so a control that sees none is not luck but a test that cannot fail).
+ */
+const CHECK_INTERVAL_MS = 500;
 
 /** Readiness on memory alone, so haproxy's check is about shutdown alone. */
 const MEMORY_ONLY = { HEALTH_READINESS_INCLUDE: 'memory' };
@@ -99,7 +105,7 @@ backend be
   balance roundrobin
   option httpchk GET /health/readiness
   http-check expect status 200
-  default-server inter 200ms fall 1 rise 1
+  default-server inter ${CHECK_INTERVAL_MS}ms fall 1 rise 1
   server a 127.0.0.1:${portA} check
   server b 127.0.0.1:${portB} check
   server c 127.0.0.1:${portC} check
