@@ -1,2 +1,10 @@
 export { InvalidOptionError, isInvalidOptionError } from './invalid-option.error';
-export { checkInteger, checkNumber, checkOneOf } from './option-checks';
+export {
+  checkInteger,
+  checkKeyPrefix,
+  checkNumber,
+  checkOneOf,
+  checkSecretToken,
+  checkUrl,
+  maskCredentials,
+} from './option-checks';

@@ -1,3 +1,5 @@
+import { maskCredentials } from '@nestjs-reliability/common';
+import { mongo } from 'mongoose';
 // Bundled at build time: the version the service reports is the one it was built from.
 import packageJson from '../../../../package.json';
 import { ConfigError } from './config.error';
@@ -9,6 +11,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** The reference service's configuration, read once from the environment (see shared/CONTRACT.md). */
 export interface AppConfig {
   port: number;
+  /** A request not fully received (headers and body) within this time is answered 408 and its connection closed. */
+  httpRequestTimeoutMs: number;
   httpAdapter: 'fastify' | 'express';
   mongodbUri: string;
   redisUrl: string;
@@ -25,8 +29,11 @@ export interface AppConfig {
   };
   upstream: { url: string; timeoutMs: number; breakerResetMs: number };
   demoEndpoints: boolean;
-  /** `port`/`token`: serve /metrics on a port of its own / only with `Authorization: Bearer <token>`. */
-  metrics: { prefix: string; port: number | undefined; token: string | undefined };
+  /**
+   * `port`/`host`: serve /metrics on a port of its own, bound to `host`; `token`: only with
+   * `Authorization: Bearer <token>`.
+   */
+  metrics: { prefix: string; port: number | undefined; host: string; token: string | undefined };
   logLevel: (typeof LOG_LEVELS)[number];
   service: { name: string; version: string };
 }
@@ -51,8 +58,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (metricsPort === port) throw new ConfigError('METRICS_PORT', String(metricsPort), 'it must differ from PORT');
   return {
     port,
+    httpRequestTimeoutMs: read.integer('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     httpAdapter: read.oneOf('HTTP_ADAPTER', 'fastify', ['fastify', 'express']),
-    mongodbUri: read.url('MONGODB_URI', 'mongodb://127.0.0.1:27017/enterprise', ['mongodb:', 'mongodb+srv:']),
+    mongodbUri: checkMongoUri(
+      read.url('MONGODB_URI', 'mongodb://127.0.0.1:27017/enterprise', ['mongodb:', 'mongodb+srv:']),
+    ),
     redisUrl: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     shutdown: {
       drainDelayMs: read.integer('SHUTDOWN_DRAIN_DELAY_MS', 5_000, 0),
@@ -83,8 +93,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         'it must be a Prometheus name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)',
       ),
       port: metricsPort,
-      // Never echoed: MetricsModule rejects a malformed token without printing it.
-      token: read.raw('METRICS_TOKEN'),
+      host: read.string(
+        'METRICS_HOST',
+        '0.0.0.0',
+        /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|[a-zA-Z0-9.-]{1,253})$/,
+        'it must be an IP address or a host name to bind the metrics port to',
+      ),
+      token: read.secret('METRICS_TOKEN'),
     },
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     service: {
@@ -92,4 +107,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       version: read.string('SERVICE_VERSION', packageJson.version),
     },
   };
+}
+
+/**
+ * Parses the URI with the MongoDB driver's own parser (constructing a client connects to nothing), so an option
+ * the driver rejects stops start-up instead of failing every reconnection attempt forever.
+ */
+function checkMongoUri(uri: string): string {
+  try {
+    new mongo.MongoClient(uri);
+  } catch (error) {
+    const reason = maskCredentials(error instanceof Error ? error.message : String(error));
+    throw new ConfigError('MONGODB_URI', maskCredentials(uri), `the MongoDB driver rejects it: ${reason}`);
+  }
+  return uri;
 }
