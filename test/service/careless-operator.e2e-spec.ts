@@ -1,11 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { SERVICE_MAIN } from '../support';
+import { freePort, SERVICE_MAIN } from '../support';
 
 /** Start-up as a careless operator would configure it: every mistake is exit 78, one line, no secret printed. */
 describe.each(['fastify', 'express'])('start-up with a careless configuration on %s', (adapter) => {
+  let port: string;
+  beforeAll(async () => {
+    // Never a standard port, should a configuration be accepted after all.
+    port = String(await freePort());
+  });
+
   const start = (env: Record<string, string>) => {
     const result = spawnSync(process.execPath, [SERVICE_MAIN], {
-      env: { PATH: process.env.PATH, HTTP_ADAPTER: adapter, ...env },
+      env: { PATH: process.env.PATH, PORT: port, HTTP_ADAPTER: adapter, ...env },
       encoding: 'utf8',
       timeout: 15_000,
     });
@@ -23,7 +29,7 @@ describe.each(['fastify', 'express'])('start-up with a careless configuration on
     expect(status).toBe(78);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^Invalid configuration: ${variable} is ".*\\*\\*\\*@`));
-    expect(lines[0] + stdout).not.toMatch(/hun.?ter2/);
+    expect(lines[0] + stdout).not.toMatch(/hun|ter2/);
   });
 
   it.each([

@@ -58,7 +58,7 @@ export async function createHttpApp(
     const express = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), options);
     express.use(expressRequestMiddleware(headers, accessLog));
     express.use(expressJsonBody());
-    (express.getHttpServer()).on('clientError', onClientError);
+    express.getHttpServer().on('clientError', onClientError);
     express.disable('x-powered-by');
     // Express hashes every body for a weak ETag (SHA-1, ~8 µs a request) that no client of this API uses;
     // Fastify sends none either.
