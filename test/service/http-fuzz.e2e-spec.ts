@@ -20,7 +20,7 @@ function problemsWith(data: Buffer, path: string, secrets: readonly string[], al
   const problems: string[] = [];
   for (const response of parseResponses(data)) {
     if (response.status >= 500 && !(response.status === 503 && allow503.test(path))) {
-      problems.push(`status ${response.status}`);
+      problems.push(`status ${response.status}: ${response.body.slice(0, 200)}`);
     }
   }
   if (STACK_FRAME.test(text)) problems.push('a stack trace');
@@ -121,7 +121,11 @@ describe('the HTTP fuzzer’s oracle', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const data = await rawExchange(port, 'GET /ids HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', ANSWER_WITHIN_MS);
-    expect(problemsWith(data, '/ids', [METRICS_TOKEN], /^$/)).toEqual(['status 500', 'a stack trace', 'a secret']);
+    expect(problemsWith(data, '/ids', [METRICS_TOKEN], /^$/)).toEqual([
+      expect.stringMatching(/^status 500/),
+      'a stack trace',
+      'a secret',
+    ]);
   });
 });
 
@@ -145,8 +149,10 @@ describe.each(['fastify', 'express'])('fuzzing the HTTP surface on %s', (adapter
         UPSTREAM_URL: upstream.url,
         METRICS_TOKEN,
         HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
-        DEMO_ENDPOINTS: 'false',
+        // A fixed node ID: a freshly leased one answers 503 for the clock-skew wait, which is not what is fuzzed.
+        TSID_NODE_ID: '1',
       },
+      waitFor: '/health/startup',
     });
   });
   afterAll(async () => {
