@@ -70,7 +70,7 @@ export async function createHttpApp(
       return503OnClosing: false,
       requestIdHeader: false,
       genReqId: (request: IncomingMessage) => requestIdFor(request.headers[REQUEST_ID_HEADER]),
-      maxParamLength: MAX_PARAM_LENGTH,
+      routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
       clientErrorHandler: onClientError,
     });
     app = await NestFactory.create<NestFastifyApplication>(module, adapter, options);

@@ -5,6 +5,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
+      httpRequestTimeoutMs: 30_000,
       httpAdapter: 'fastify',
       redisUrl: 'redis://127.0.0.1:6379',
       shutdown: { drainDelayMs: 5_000, timeoutMs: 30_000 },
@@ -12,7 +13,7 @@ describe('loadConfig', () => {
       tsid: { nodeId: undefined, nodeBits: 10, leaseTtlMs: 30_000, refreshIntervalMs: 10_000 },
       upstream: { url: 'http://127.0.0.1:4000', timeoutMs: 2_000, breakerResetMs: 60_000 },
       demoEndpoints: false,
-      metrics: { prefix: 'enterprise_service_' },
+      metrics: { prefix: 'enterprise_service_', host: '0.0.0.0', token: undefined },
       logLevel: 'info',
     });
   });
@@ -26,7 +27,8 @@ describe('loadConfig', () => {
     [{ TSID_LEASE_TTL_MS: '3000', TSID_REFRESH_INTERVAL_MS: '3000' }, 'it must be below TSID_LEASE_TTL_MS (3000)'],
     [{ HEALTH_READINESS_INCLUDE: 'mongodb,disk' }, '"disk" is not a check'],
     [{ DEMO_ENDPOINTS: 'yes' }, 'DEMO_ENDPOINTS is "yes"; it must be one of true, false.'],
-    [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS is "-1"; it must be an integer ≥ 0.'],
+    [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS is "-1"; it must be an integer from 0 to 2147483647.'],
+    [{ METRICS_TOKEN: 'a b' }, 'METRICS_TOKEN is "<redacted>"; it must be a non-empty string of printable ASCII'],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

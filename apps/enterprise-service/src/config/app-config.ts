@@ -40,11 +40,14 @@ export interface AppConfig {
 
 export const APP_CONFIG = Symbol('enterprise-service:config');
 
+/** The longest delay a Node timer takes, and so the limit the libraries put on every duration handed to them. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** Parses and validates the environment; throws `ConfigError` on the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const read = new EnvReader(env);
   const nodeBits = read.integer('TSID_NODE_BITS', 10, 0, 20);
-  const leaseTtlMs = read.integer('TSID_LEASE_TTL_MS', 30_000, 1_000);
+  const leaseTtlMs = read.integer('TSID_LEASE_TTL_MS', 30_000, 1_000, MAX_TIMER_MS);
   const refreshIntervalMs = read.integer('TSID_REFRESH_INTERVAL_MS', Math.floor(leaseTtlMs / 3), 100);
   if (refreshIntervalMs >= leaseTtlMs) {
     throw new ConfigError(
@@ -65,8 +68,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     redisUrl: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     shutdown: {
-      drainDelayMs: read.integer('SHUTDOWN_DRAIN_DELAY_MS', 5_000, 0),
-      timeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0),
+      drainDelayMs: read.integer('SHUTDOWN_DRAIN_DELAY_MS', 5_000, 0, MAX_TIMER_MS),
+      timeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0, MAX_TIMER_MS),
     },
     health: {
       readinessInclude: read.list('HEALTH_READINESS_INCLUDE', ['mongodb', 'redis', 'memory', 'tsid'], READINESS_CHECKS),
@@ -81,8 +84,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     upstream: {
       url: read.url('UPSTREAM_URL', 'http://127.0.0.1:4000', ['http:', 'https:']).replace(/\/+$/, ''),
-      timeoutMs: read.integer('UPSTREAM_TIMEOUT_MS', 2_000, 1),
-      breakerResetMs: read.integer('UPSTREAM_BREAKER_RESET_MS', 60_000, 1),
+      timeoutMs: read.integer('UPSTREAM_TIMEOUT_MS', 2_000, 1, MAX_TIMER_MS),
+      breakerResetMs: read.integer('UPSTREAM_BREAKER_RESET_MS', 60_000, 1, MAX_TIMER_MS),
     },
     demoEndpoints: read.boolean('DEMO_ENDPOINTS', false),
     metrics: {
