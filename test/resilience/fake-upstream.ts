@@ -7,6 +7,8 @@ export type UpstreamReply = { status: number; body?: unknown; headers?: Record<s
 export class FakeUpstream {
   /** Keys requested, in order. */
   readonly requests: string[] = [];
+  /** Request paths exactly as received. */
+  readonly paths: string[] = [];
   /** Requests whose client went away before an answer (aborted by a timeout). */
   abandoned = 0;
   private reply: (key: string) => UpstreamReply = (key) => ({ status: 200, body: { key } });
@@ -44,7 +46,8 @@ export class FakeUpstream {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const key = decodeURIComponent(/^\/directory\/(.*)$/.exec(req.url ?? '')?.[1] ?? '');
+    this.paths.push(req.url ?? '');
+    const key = decodeURIComponent(/\/directory\/(.*)$/.exec(req.url ?? '')?.[1] ?? '');
     this.requests.push(key);
     const reply = this.reply(key);
     if (reply === 'hang') {

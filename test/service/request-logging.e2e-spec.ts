@@ -81,7 +81,12 @@ async function probeApp(
 ): Promise<{ app: INestApplication; lines: LogLine[] }> {
   const lines: LogLine[] = [];
   const destination: DestinationStream = { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) };
-  const config = { httpAdapter: adapter, logLevel, service: { name: 'probe', version: '0.0.0' } };
+  const config = {
+    httpAdapter: adapter,
+    httpRequestTimeoutMs: 30_000,
+    logLevel,
+    service: { name: 'probe', version: '0.0.0' },
+  };
   const app = await createHttpApp(probeModule, config, destination);
   await app.init();
   if (adapter === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();

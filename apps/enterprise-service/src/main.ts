@@ -1,11 +1,9 @@
-import { isInvalidOptionError } from '@nestjs-reliability/common';
+import { ExitCode, isInvalidOptionError } from '@nestjs-reliability/common';
 import { ShutdownService } from '@nestjs-reliability/shutdown';
 import { createApp } from './app.factory';
 import { loadConfig } from './config/app-config';
 import { ConfigError } from './config/config.error';
 import { signalReadyToSupervisor } from './supervisor/ready-signal';
-
-const EXIT_INVALID_CONFIG = 78;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,8 +17,8 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof ConfigError || isInvalidOptionError(error)) {
     process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(EXIT_INVALID_CONFIG);
+    process.exit(ExitCode.InvalidConfig);
   }
   process.stderr.write(`Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
+  process.exit(ExitCode.Fatal);
 });

@@ -1,5 +1,13 @@
 export { InvalidOptionError, isInvalidOptionError } from './invalid-option.error';
-export { checkInteger, checkNumber, checkOneOf } from './option-checks';
+export {
+  checkInteger,
+  checkKeyPrefix,
+  checkNumber,
+  checkOneOf,
+  checkSecretToken,
+  checkUrl,
+  maskCredentials,
+} from './option-checks';
 export { ExitCode } from './exit-codes';
 export { currentAbortSignal, runWithAbortSignal } from './abort-context';
 export { decoratedMethod, replaceMethod } from './method-wrapper';

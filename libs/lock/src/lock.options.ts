@@ -1,4 +1,4 @@
-import { checkInteger, checkNumber, InvalidOptionError } from '@nestjs-reliability/common';
+import { checkInteger, checkKeyPrefix, checkNumber, InvalidOptionError } from '@nestjs-reliability/common';
 import type { Redis } from 'ioredis';
 
 export interface LockModuleOptions {
@@ -37,7 +37,7 @@ export function resolveLockOptions(options: LockModuleOptions): ResolvedLockOpti
   const ttlMs = checkInteger(SCOPE, 'ttlMs', options.ttlMs ?? 30_000, 200);
   return {
     clients: options.clients,
-    keyPrefix: options.keyPrefix ?? 'lock:',
+    keyPrefix: checkKeyPrefix(SCOPE, 'keyPrefix', options.keyPrefix ?? 'lock:'),
     ttlMs,
     retryCount: checkInteger(SCOPE, 'retryCount', options.retryCount ?? 0, 0),
     retryDelayMs: checkInteger(SCOPE, 'retryDelayMs', options.retryDelayMs ?? 200, 0),

@@ -1,4 +1,4 @@
-import { checkInteger, InvalidOptionError } from '@nestjs-reliability/common';
+import { checkInteger, checkSecretToken, InvalidOptionError } from '@nestjs-reliability/common';
 import { DEFAULT_EVENT_LOOP_LAG_WINDOW_MS, DEFAULT_HTTP_BUCKETS, DEFAULT_METRICS_PATH } from './metrics.constants';
 import type { MetricsModuleOptions } from './metrics.options';
 
@@ -30,15 +30,7 @@ export function resolveMetricsOptions(options: MetricsModuleOptions): ResolvedMe
   if (typeof path !== 'string' || !/^\/[^?#\s]*$/.test(path)) {
     throw new InvalidOptionError(SCOPE, 'path', path, 'it must be an absolute path such as "/metrics"');
   }
-  const token = options.token;
-  if (token !== undefined && (typeof token !== 'string' || token.length === 0 || /\s/.test(token))) {
-    throw new InvalidOptionError(
-      SCOPE,
-      'token',
-      '<redacted>',
-      'it must be a non-empty string without whitespace, or unset',
-    );
-  }
+  const token = options.token === undefined ? undefined : checkSecretToken(SCOPE, 'token', options.token);
   const excludeRoutes = options.excludeRoutes ?? [];
   if (!Array.isArray(excludeRoutes) || !excludeRoutes.every((route) => typeof route === 'string')) {
     throw new InvalidOptionError(SCOPE, 'excludeRoutes', excludeRoutes, 'it must be an array of route templates');

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 
 /** Requests received on a socket whose responses have not closed yet. */
@@ -25,6 +25,9 @@ export interface ListenerCloseReport {
   inFlight: number;
 }
 
+/** A response closed before it was completely written. */
+const undelivered = (res: ServerResponse): boolean => !res.writableFinished;
+
 /**
  * Counts in-flight requests and open connections of a Node `http.Server` (what Express and Fastify both run on),
  * from the server's own `request` event to the response's `close`: requests that a guard, a pipe or a 404
@@ -35,6 +38,7 @@ export interface ListenerCloseReport {
 export class ConnectionTracker {
   private readonly sockets = new Set<TrackedSocket>();
   private inFlightCount = 0;
+  private undeliveredCount = 0;
   /** Set when shutdown begins: every response from then on says `Connection: close`. */
   private draining = false;
   /** Set when the listener closes: sockets close as soon as they are idle. */
@@ -83,6 +87,14 @@ export class ConnectionTracker {
     return this.inFlightCount;
   }
 
+  /**
+   * Responses that closed unfinished after the listener closed (their connection was cut, by `destroyAll` or by
+   * the client): requests that were accepted and never answered.
+   */
+  get undelivered(): number {
+    return this.undeliveredCount;
+  }
+
   /** Open connections, idle or busy. */
   get connections(): number {
     return this.sockets.size;
@@ -100,8 +112,11 @@ export class ConnectionTracker {
   closeListener(): ListenerCloseReport {
     this.draining = true;
     this.closed = true;
+    // net's close, not http's: http's also destroys every connection it deems idle, including one whose last
+    // response is written but still flushing to a slow reader, with pipelined requests queued behind it. Idle
+    // connections are closed below, by the count of responses still open on each.
     // The callback receives ERR_SERVER_NOT_RUNNING when the server never listened or is already closed: fine.
-    this.server.close(() => undefined);
+    NetServer.prototype.close.call(this.server, () => undefined);
     let idleClosed = 0;
     let busy = 0;
     for (const socket of this.sockets) {
@@ -165,8 +180,22 @@ export class ConnectionTracker {
     const active = (socket[kActive] ?? 1) - 1;
     socket[kActive] = active;
     if (socket[kResponse] === res) socket[kResponse] = undefined;
-    // A response whose headers went out before the listener closed may have promised keep-alive: end it here.
-    if (this.closed && active === 0) socket.end();
-    if (this.inFlightCount === 0) this.whenIdle?.();
+    if (this.closed) {
+      if (undelivered(res)) this.undeliveredCount++;
+      // A response whose headers went out before the listener closed may have promised keep-alive: end the
+      // connection once idle. Not at once: a pipelined request the server had paused reading (its client reads
+      // slowly) is parsed when the last response drains, and must be answered too.
+      if (active === 0) setImmediate(endIfIdle, socket);
+    }
+    // Idle only if still idle once pending reads are parsed (see above).
+    if (this.inFlightCount === 0 && this.whenIdle) setImmediate(this.checkIdle);
   }
+
+  private readonly checkIdle = (): void => {
+    if (this.inFlightCount === 0) this.whenIdle?.();
+  };
+}
+
+function endIfIdle(socket: TrackedSocket): void {
+  if (!socket[kActive]) socket.end();
 }

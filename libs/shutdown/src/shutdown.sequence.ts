@@ -181,7 +181,15 @@ export class ShutdownSequence {
       );
       if (inFlight > 0) {
         if (await tracker.waitForInFlight(timeoutMs)) {
-          this.logger.log(`Every in-flight request answered (+${elapsed()} ms)`);
+          if (tracker.undelivered === 0) {
+            this.logger.log(`Every in-flight request answered (+${elapsed()} ms)`);
+          } else {
+            this.cut = true;
+            this.logger.warn(
+              `In-flight requests over (+${elapsed()} ms), but ${tracker.undelivered} response(s) were not ` +
+                'delivered: their connection closed before the response was complete',
+            );
+          }
         } else {
           const left = tracker.inFlight;
           const destroyed = tracker.destroyAll();

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { checkInteger, InvalidOptionError } from '@nestjs-reliability/common';
+import { checkInteger, checkKeyPrefix, InvalidOptionError } from '@nestjs-reliability/common';
 import { DEFAULT_NODE_BITS, DEFAULT_TSID_EPOCH } from './tsid.codec';
 
 export interface TsidLeaseOptions {
@@ -79,7 +79,7 @@ export function resolveTsidOptions(options: TsidModuleOptions): ResolvedTsidOpti
       redis: options.lease.redis,
       ttlMs,
       refreshIntervalMs,
-      keyPrefix: options.lease.keyPrefix ?? TSID_DEFAULTS.keyPrefix,
+      keyPrefix: checkKeyPrefix(scope, 'lease.keyPrefix', options.lease.keyPrefix ?? TSID_DEFAULTS.keyPrefix),
     };
   }
   const offset = checkInteger(scope, 'clockOffsetMs', options.clockOffsetMs ?? 0, -86_400_000, 86_400_000);

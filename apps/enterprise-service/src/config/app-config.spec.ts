@@ -5,6 +5,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
+      httpRequestTimeoutMs: 30_000,
       httpAdapter: 'fastify',
       redisUrl: 'redis://127.0.0.1:6379',
       mongodb: {
@@ -23,7 +24,7 @@ describe('loadConfig', () => {
       upstream: { url: 'http://127.0.0.1:4000', timeoutMs: 2_000, breakerResetMs: 60_000 },
       demoEndpoints: false,
       organizations: { countRefreshMs: 15_000 },
-      metrics: { prefix: 'enterprise_service_' },
+      metrics: { prefix: 'enterprise_service_', host: '0.0.0.0', token: undefined },
       logLevel: 'info',
     });
   });
@@ -40,12 +41,13 @@ describe('loadConfig', () => {
     [{ MONGODB_MIN_POOL_SIZE: '5', MONGODB_MAX_POOL_SIZE: '4' }, 'it must be at least MONGODB_MIN_POOL_SIZE (5)'],
     [{ MONGODB_SOCKET_TIMEOUT_MS: '0' }, 'MONGODB_SOCKET_TIMEOUT_MS is "0"; it must be an integer ≥ 1.'],
     [{ MONGODB_RETRY_WRITES: 'no' }, 'MONGODB_RETRY_WRITES is "no"; it must be one of true, false.'],
-    [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS is "-1"; it must be an integer ≥ 0.'],
     [{ PORT: '9464', METRICS_PORT: '9464' }, 'METRICS_PORT is "9464"; it must differ from PORT.'],
     [
       { PORT: '9465', METRICS_PORT: '9464', NODE_APP_INSTANCE: '1' },
       'METRICS_PORT is "9464"; it must differ from PORT minus NODE_APP_INSTANCE (1).',
     ],
+    [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS is "-1"; it must be an integer from 0 to 2147483647.'],
+    [{ METRICS_TOKEN: 'a b' }, 'METRICS_TOKEN is "<redacted>"; it must be a non-empty string of printable ASCII'],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -1,3 +1,5 @@
+import { maskCredentials } from '@nestjs-reliability/common';
+import { mongo } from 'mongoose';
 // Bundled at build time: the version the service reports is the one it was built from.
 import packageJson from '../../../../package.json';
 import { ConfigError } from './config.error';
@@ -9,6 +11,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** The reference service's configuration, read once from the environment (see shared/CONTRACT.md). */
 export interface AppConfig {
   port: number;
+  /** A request not fully received (headers and body) within this time is answered 408 and its connection closed. */
+  httpRequestTimeoutMs: number;
   httpAdapter: 'fastify' | 'express';
   mongodb: MongoDbConfig;
   redisUrl: string;
@@ -27,8 +31,11 @@ export interface AppConfig {
   demoEndpoints: boolean;
   /** How often the `organizations` gauge is refreshed from MongoDB's estimated count, in the background. */
   organizations: { countRefreshMs: number };
-  /** `port`/`token`: serve /metrics on a port of its own / only with `Authorization: Bearer <token>`. */
-  metrics: { prefix: string; port: number | undefined; token: string | undefined };
+  /**
+   * `port`/`host`: serve /metrics on a port of its own, bound to `host`; `token`: only with
+   * `Authorization: Bearer <token>`.
+   */
+  metrics: { prefix: string; port: number | undefined; host: string; token: string | undefined };
   logLevel: (typeof LOG_LEVELS)[number];
   service: { name: string; version: string };
 }
@@ -51,11 +58,14 @@ export interface MongoDbConfig {
 
 export const APP_CONFIG = Symbol('enterprise-service:config');
 
+/** The longest delay a Node timer takes, and so the limit the libraries put on every duration handed to them. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** Parses and validates the environment; throws `ConfigError` on the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const read = new EnvReader(env);
   const nodeBits = read.integer('TSID_NODE_BITS', 10, 0, 20);
-  const leaseTtlMs = read.integer('TSID_LEASE_TTL_MS', 30_000, 1_000);
+  const leaseTtlMs = read.integer('TSID_LEASE_TTL_MS', 30_000, 1_000, MAX_TIMER_MS);
   const refreshIntervalMs = read.integer('TSID_REFRESH_INTERVAL_MS', Math.floor(leaseTtlMs / 3), 100);
   if (refreshIntervalMs >= leaseTtlMs) {
     throw new ConfigError(
@@ -88,9 +98,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return {
     port,
+    httpRequestTimeoutMs: read.integer('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     httpAdapter: read.oneOf('HTTP_ADAPTER', 'fastify', ['fastify', 'express']),
     mongodb: {
-      uri: read.url('MONGODB_URI', 'mongodb://127.0.0.1:27017/enterprise', ['mongodb:', 'mongodb+srv:']),
+      uri: checkMongoUri(read.url('MONGODB_URI', 'mongodb://127.0.0.1:27017/enterprise', ['mongodb:', 'mongodb+srv:'])),
       minPoolSize,
       maxPoolSize,
       serverSelectionTimeoutMs: read.integer('MONGODB_SERVER_SELECTION_TIMEOUT_MS', 5_000, 1),
@@ -101,8 +112,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     redisUrl: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     shutdown: {
-      drainDelayMs: read.integer('SHUTDOWN_DRAIN_DELAY_MS', 5_000, 0),
-      timeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0),
+      drainDelayMs: read.integer('SHUTDOWN_DRAIN_DELAY_MS', 5_000, 0, MAX_TIMER_MS),
+      timeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0, MAX_TIMER_MS),
     },
     health: {
       readinessInclude: read.list('HEALTH_READINESS_INCLUDE', ['mongodb', 'redis', 'memory', 'tsid'], READINESS_CHECKS),
@@ -117,8 +128,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     upstream: {
       url: read.url('UPSTREAM_URL', 'http://127.0.0.1:4000', ['http:', 'https:']).replace(/\/+$/, ''),
-      timeoutMs: read.integer('UPSTREAM_TIMEOUT_MS', 2_000, 1),
-      breakerResetMs: read.integer('UPSTREAM_BREAKER_RESET_MS', 60_000, 1),
+      timeoutMs: read.integer('UPSTREAM_TIMEOUT_MS', 2_000, 1, MAX_TIMER_MS),
+      breakerResetMs: read.integer('UPSTREAM_BREAKER_RESET_MS', 60_000, 1, MAX_TIMER_MS),
     },
     demoEndpoints: read.boolean('DEMO_ENDPOINTS', false),
     organizations: { countRefreshMs: read.integer('ORGANIZATIONS_COUNT_REFRESH_MS', 15_000, 100) },
@@ -130,8 +141,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         'it must be a Prometheus name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)',
       ),
       port: metricsPort,
-      // Never echoed: MetricsModule rejects a malformed token without printing it.
-      token: read.raw('METRICS_TOKEN'),
+      host: read.string(
+        'METRICS_HOST',
+        '0.0.0.0',
+        /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|[a-zA-Z0-9.-]{1,253})$/,
+        'it must be an IP address or a host name to bind the metrics port to',
+      ),
+      token: read.secret('METRICS_TOKEN'),
     },
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     service: {
@@ -139,4 +155,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       version: read.string('SERVICE_VERSION', packageJson.version),
     },
   };
+}
+
+/**
+ * Parses the URI with the MongoDB driver's own parser (constructing a client connects to nothing), so an option
+ * the driver rejects stops start-up instead of failing every reconnection attempt forever.
+ */
+function checkMongoUri(uri: string): string {
+  try {
+    new mongo.MongoClient(uri);
+  } catch (error) {
+    const reason = maskCredentials(error instanceof Error ? error.message : String(error));
+    throw new ConfigError('MONGODB_URI', maskCredentials(uri), `the MongoDB driver rejects it: ${reason}`);
+  }
+  return uri;
 }

@@ -1,3 +1,4 @@
+import { checkSecretToken, checkUrl, isInvalidOptionError } from '@nestjs-reliability/common';
 import { ConfigError } from './config.error';
 
 type Env = Record<string, string | undefined>;
@@ -45,21 +46,26 @@ export class EnvReader {
 
   /** A URL whose scheme is one of `protocols` (e.g. `['redis:', 'rediss:']`). Never echoes credentials. */
   url(name: string, fallback: string, protocols: readonly string[]): string {
-    const value = this.raw(name) ?? fallback;
-    let protocol: string | undefined;
+    return this.check(name, this.raw(name) ?? fallback, (value) => checkUrl('', name, value, protocols));
+  }
+
+  /** A secret such as a bearer token, checked as the libraries check theirs; never echoed. */
+  secret(name: string): string | undefined {
+    const value = this.raw(name);
+    return value === undefined ? undefined : this.check(name, value, (token) => checkSecretToken('', name, token));
+  }
+
+  /**
+   * Runs a library's own option check on an environment value, so the service accepts exactly what the library
+   * does, and turns its rejection into a `ConfigError` naming the variable (the check masks what is secret).
+   */
+  check<T>(name: string, value: string, check: (value: string) => T): T {
     try {
-      protocol = new URL(value).protocol;
-    } catch {
-      protocol = undefined;
+      return check(value);
+    } catch (error) {
+      if (!isInvalidOptionError(error)) throw error;
+      throw new ConfigError(name, String(error.value), error.allowed);
     }
-    if (!protocol || !protocols.includes(protocol)) {
-      throw new ConfigError(
-        name,
-        redactUrl(value),
-        `it must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-      );
-    }
-    return value;
   }
 
   list(name: string, fallback: readonly string[], allowed: readonly string[]): string[] {
@@ -75,9 +81,4 @@ export class EnvReader {
     }
     return [...new Set(items)];
   }
-}
-
-/** Hides the user-info part of a URL-like string so it can be printed. */
-export function redactUrl(value: string): string {
-  return value.replace(/\/\/[^/@]*@/, '//***@');
 }

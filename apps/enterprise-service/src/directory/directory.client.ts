@@ -49,8 +49,9 @@ export class DirectoryClient {
       await response.body?.cancel();
       throw new UpstreamHttpError(response.status, url, response.headers.get('retry-after') ?? undefined);
     }
-    const body: unknown = await response.json();
-    this.lastGood.set(key, body);
+    const text = await response.text();
+    const body: unknown = JSON.parse(text);
+    this.lastGood.set(key, body, text.length);
     return { body, fromCache: false };
   }
 

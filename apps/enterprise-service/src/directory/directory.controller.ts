@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Param, Res } from '@nestjs/common';
 import { DirectoryClient } from './directory.client';
 
 interface HeaderSink {
@@ -12,6 +12,8 @@ export class DirectoryController {
 
   @Get(':key')
   async get(@Param('key') key: string, @Res({ passthrough: true }) response: HeaderSink): Promise<unknown> {
+    // `fetch` resolves dot segments even percent-encoded: the upstream would see `/directory/` or `/`.
+    if (key === '.' || key === '..') throw new BadRequestException('a directory key cannot be "." or ".."');
     try {
       const answer = await this.directory.lookup(key);
       // `header` exists on both Express's response and Fastify's reply.
