@@ -12,7 +12,14 @@ import { runInNewContext } from 'node:vm';
 import OpossumBreaker from 'opossum';
 import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import { MetricsModule } from '@nestjs-reliability/metrics';
-import { Bulkhead, CircuitBreaker, Fallback, ResilienceModule, Retry, Timeout } from '@nestjs-reliability/resilience';
+import {
+  Bulkhead,
+  CallTimeout,
+  CircuitBreaker,
+  Fallback,
+  ResilienceModule,
+  Retry,
+} from '@nestjs-reliability/resilience';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -35,15 +42,15 @@ class Target {
     return work(x);
   }
 
-  @CircuitBreaker('bench')
+  @CircuitBreaker({ name: 'bench' })
   guarded(x: number): Promise<number> {
     return work(x);
   }
 
   @Fallback(() => 0)
   @Retry()
-  @CircuitBreaker('bench-full')
-  @Timeout(1_000)
+  @CircuitBreaker({ name: 'bench-full' })
+  @CallTimeout(1_000)
   @Bulkhead({ maxConcurrent: 100, maxQueue: 100 })
   full(x: number): Promise<number> {
     return work(x);

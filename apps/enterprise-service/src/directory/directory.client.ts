@@ -6,12 +6,12 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import {
+  CallTimeout,
   CircuitBreaker,
   currentAbortSignal,
   Fallback,
   isClientError,
   Retry,
-  Timeout,
 } from '@nestjs-reliability/resilience';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UPSTREAM } from './directory.policies';
@@ -41,7 +41,7 @@ export class DirectoryClient {
   @Fallback('fromLastGood', { on: (error) => !isClientError(error) })
   @Retry(UPSTREAM)
   @CircuitBreaker(UPSTREAM)
-  @Timeout(UPSTREAM)
+  @CallTimeout(UPSTREAM)
   async lookup(key: string): Promise<DirectoryAnswer> {
     const url = `${this.baseUrl}/directory/${encodeURIComponent(key)}`;
     const response = await fetch(url, { signal: currentAbortSignal(), headers: { accept: 'application/json' } });

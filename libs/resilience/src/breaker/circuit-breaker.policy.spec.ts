@@ -1,6 +1,6 @@
 import { isBrokenCircuitError } from '../errors/broken-circuit.error';
 import { BulkheadRejectedError } from '../errors/bulkhead-rejected.error';
-import { TimeoutError } from '../errors/timeout.error';
+import { CallTimeoutError } from '../errors/timeout.error';
 import type { CircuitState } from '../pipeline/resilience-listener';
 import { resolveCircuitBreakerOptions, type CircuitBreakerOptions } from './circuit-breaker.options';
 import { CircuitBreakerPolicy } from './circuit-breaker.policy';
@@ -164,7 +164,7 @@ describe('CircuitBreakerPolicy (state machine on opossum)', () => {
 
   it('counts timeouts as failures and reports them as timeouts', async () => {
     create();
-    await failTimes(5, new TimeoutError('op', 10));
+    await failTimes(5, new CallTimeoutError('op', 10));
     expect(breaker.state).toBe('open');
     expect(breaker.calls).toMatchObject({ timeout: 5, failure: 0 });
   });

@@ -2,16 +2,11 @@ import { EventEmitter } from 'node:events';
 import OpossumBreaker from 'opossum';
 import { BrokenCircuitError, isBrokenCircuitError } from '../errors/broken-circuit.error';
 import { isBulkheadRejectedError } from '../errors/bulkhead-rejected.error';
-import { isTimeoutError } from '../errors/timeout.error';
+import { isCallTimeoutError } from '../errors/timeout.error';
 import type { CallResult, CircuitState, ResilienceListener } from '../pipeline/resilience-listener';
 import type { BreakerStrategy } from './breaker-strategy';
 import type { ResolvedCircuitBreakerOptions } from './circuit-breaker.options';
 
-/**
- * opossum's rolling statistics rotate on a timer per breaker; we never feed them (see README), so every breaker
- * listens to one emitter that never fires: no interval per breaker.
- */
-const idleRotation = new EventEmitter().setMaxListeners(0);
 const unused = () => Promise.resolve();
 
 /**
@@ -47,7 +42,9 @@ export class CircuitBreakerPolicy {
       timeout: false,
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
-      rotateBucketController: idleRotation,
+      // opossum's rolling statistics rotate on a timer per breaker; we never feed them (see README), so an emitter
+      // that never fires replaces the interval. One per breaker: a shared one would keep every breaker alive.
+      rotateBucketController: new EventEmitter(),
     });
     this.circuit.on('open', () => this.transition('open', this.reason));
     this.circuit.on('halfOpen', () =>
@@ -131,7 +128,7 @@ export class CircuitBreakerPolicy {
       return;
     }
     if (!this.options.isFailure(error)) return this.succeeded(this.timed ? Date.now() : 0, generation, probe);
-    if (isTimeoutError(error)) this.calls.timeout++;
+    if (isCallTimeoutError(error)) this.calls.timeout++;
     else this.calls.failure++;
     if (generation === this.generation) this.countFailure(Date.now(), probe, 'a probe call failed');
   }

@@ -1,9 +1,12 @@
-const brand = Symbol.for('nestjs-reliability.TimeoutError');
+const brand = Symbol.for('nestjs-reliability.CallTimeoutError');
 
-/** An attempt that ran longer than its `@Timeout`; its `AbortSignal` (see `currentAbortSignal()`) was aborted with this error. */
-export class TimeoutError extends Error {
+/**
+ * An attempt that ran longer than its `@CallTimeout`; its `AbortSignal` (see `currentAbortSignal()`) was aborted with
+ * this error. Named apart from `TimeoutError`s of other libraries (and the DOM's), so an import cannot pick the wrong one.
+ */
+export class CallTimeoutError extends Error {
   readonly [brand] = true;
-  override readonly name = 'TimeoutError';
+  override readonly name = 'CallTimeoutError';
 
   constructor(
     readonly operation: string,
@@ -15,5 +18,5 @@ export class TimeoutError extends Error {
   }
 }
 
-export const isTimeoutError = (error: unknown): error is TimeoutError =>
+export const isCallTimeoutError = (error: unknown): error is CallTimeoutError =>
   typeof error === 'object' && error !== null && brand in error;

@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common'
 import { HEALTH_CHECK_REGISTRY, type HealthCheckRegistry, type HealthCheckResult } from '@nestjs-reliability/common';
 import { RESILIENCE_OPTIONS } from './resilience.module-definition';
 import type { ResilienceModuleOptions } from './resilience.options';
-import { ResilienceService } from './resilience.service';
+import { ResilienceRuntime } from '../pipeline/resilience.runtime';
 
 /**
  * Readiness check `circuit-breakers`: down, listing them, while any breaker is open or half-open. Registered
@@ -15,7 +15,7 @@ export class CircuitBreakersHealth implements OnModuleInit {
 
   constructor(
     @Inject(RESILIENCE_OPTIONS) private readonly options: ResilienceModuleOptions,
-    private readonly resilience: ResilienceService,
+    private readonly runtime: ResilienceRuntime,
     @Optional() @Inject(HEALTH_CHECK_REGISTRY) private readonly registry?: HealthCheckRegistry,
   ) {
     this.name = options.health?.name ?? 'circuit-breakers';
@@ -33,7 +33,7 @@ export class CircuitBreakersHealth implements OnModuleInit {
   check(): HealthCheckResult {
     const open: string[] = [];
     const halfOpen: string[] = [];
-    const breakers = this.resilience.runtime.breakers.list();
+    const breakers = this.runtime.breakers.list();
     for (const breaker of breakers) {
       const state = breaker.state;
       if (state === 'open') open.push(breaker.name);

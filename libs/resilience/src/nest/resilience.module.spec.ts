@@ -1,4 +1,14 @@
-import { Controller, Get, Injectable, Module, SetMetadata, Global, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Global,
+  Injectable,
+  Module,
+  Scope,
+  SetMetadata,
+  type INestApplication,
+  type Provider,
+} from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { Test } from '@nestjs/testing';
 import { Cron, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
@@ -16,8 +26,9 @@ import {
   isBrokenCircuitError,
   ResilienceModule,
   ResilienceService,
+  type ResilienceModuleOptions,
   Retry,
-  Timeout,
+  CallTimeout,
   currentAbortSignal,
 } from '..';
 
@@ -58,7 +69,7 @@ class CanonicalOrder extends Upstream {
   @Retry(quickRetry)
   // 4: the attempt that timed out in the first test counts too.
   @CircuitBreaker({ name: 'canonical', failureThreshold: 4 })
-  @Timeout(30)
+  @CallTimeout(30)
   @Bulkhead({ maxConcurrent: 5 })
   get(key: string): Promise<string> {
     return this.call(key);
@@ -68,7 +79,7 @@ class CanonicalOrder extends Upstream {
 @Injectable()
 class ReversedOrder extends Upstream {
   @Bulkhead({ maxConcurrent: 5 })
-  @Timeout(30)
+  @CallTimeout(30)
   @CircuitBreaker({ name: 'reversed', failureThreshold: 4 })
   @Retry(quickRetry)
   @Fallback('fromCache')
@@ -110,7 +121,7 @@ class StackController {
 
   @Retry(quickRetry)
   @Span()
-  @CircuitBreaker('spanned')
+  @CircuitBreaker({ name: 'spanned' })
   @Get('spanned')
   spanned(): string {
     return this.flaky();
@@ -264,27 +275,97 @@ describe('ResilienceModule', () => {
 });
 
 describe('ResilienceModule start-up validation', () => {
-  @Injectable()
-  class Misconfigured {
-    @Retry({ maxAttempts: 0 })
-    run(): void {}
-  }
-
-  it('fails start-up with a message naming the method, the decorator and the option', async () => {
+  /** The error `app.init()` rejects with, for an app with `providers` and `ResilienceModule.forRoot(options)`. */
+  async function startUpError(providers: Provider[], options: ResilienceModuleOptions = {}): Promise<unknown> {
     const moduleRef = await Test.createTestingModule({
-      imports: [ResilienceModule.forRoot({})],
-      providers: [Misconfigured],
+      imports: [ResilienceModule.forRoot(options)],
+      providers,
     }).compile();
-    const app = moduleRef.createNestApplication();
+    const app = moduleRef.createNestApplication({ logger: false });
     const error = await app.init().then(
       () => undefined,
       (e: unknown) => e,
     );
+    await app.close();
+    return error;
+  }
+
+  it('fails start-up with a message naming the method, the decorator and the option', async () => {
+    @Injectable()
+    class Misconfigured {
+      @Retry({ maxAttempts: 0 })
+      run(): void {}
+    }
+    const error = await startUpError([Misconfigured]);
     expect(isInvalidOption(error)).toBe(true);
     expect((error as Error).message).toBe(
       'Misconfigured.run @Retry: option "maxAttempts" is 0; it must be an integer from 1 to 100.',
     );
-    await app.close();
+  });
+
+  const policies = { upstream: { retry: {}, circuitBreaker: {}, timeout: { ms: 100 } } };
+  it.each([
+    [
+      '@Retry',
+      Retry('upstrem'),
+      'it must be one of the policies of ResilienceModule.forRoot({ policies }) that define retry: "upstream"',
+    ],
+    [
+      '@CircuitBreaker',
+      CircuitBreaker('upstrem'),
+      'it must be one of the policies of ResilienceModule.forRoot({ policies }) that define circuitBreaker: "upstream"',
+    ],
+    [
+      '@CallTimeout',
+      CallTimeout('upstrem'),
+      'it must be one of the policies of ResilienceModule.forRoot({ policies }) that define timeout: "upstream"',
+    ],
+    [
+      '@Bulkhead',
+      Bulkhead('upstrem'),
+      'no policy of ResilienceModule.forRoot({ policies }) defines bulkhead; add { "upstrem": { bulkhead: ... } } or give options',
+    ],
+  ])(
+    'fails start-up on a misspelled policy name in %s, listing the policies that fit',
+    async (name, decorator, allowed) => {
+      @Injectable()
+      class Misspelled {
+        run(): void {}
+      }
+      // What `@decorator` on `run` compiles to.
+      const descriptor = Object.getOwnPropertyDescriptor(Misspelled.prototype, 'run')!;
+      decorator(Misspelled.prototype, 'run', descriptor);
+      Object.defineProperty(Misspelled.prototype, 'run', descriptor);
+      const error = await startUpError([Misspelled], { policies });
+      expect(isInvalidOption(error)).toBe(true);
+      expect((error as Error).message).toBe(`Misspelled.run ${name}: option "policy" is "upstrem"; ${allowed}.`);
+    },
+  );
+
+  it('fails start-up when @Fallback names a method the instance does not have', async () => {
+    @Injectable()
+    class NoHandler {
+      @Fallback('fromCahce')
+      run(): void {}
+      fromCache(): void {}
+    }
+    const error = await startUpError([NoHandler]);
+    expect(isInvalidOption(error)).toBe(true);
+    expect((error as Error).message).toBe(
+      'NoHandler.run @Fallback: option "handler" is "fromCahce"; it must name a method of NoHandler.',
+    );
+  });
+
+  it('fails start-up on a decorated request-scoped provider, whose state would last one request', async () => {
+    @Injectable({ scope: Scope.REQUEST })
+    class PerRequest {
+      @Retry()
+      run(): void {}
+    }
+    const error = await startUpError([PerRequest]);
+    expect((error as Error).message).toBe(
+      'PerRequest.run is request-scoped (it or a dependency uses Scope.REQUEST), so its resilience state (breaker, retry budget, bulkhead) would last one request; move the decorated method to a singleton provider and inject that.',
+    );
   });
 
   it('refuses a decorator written twice on one method', () => {

@@ -1,12 +1,7 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { METRICS_RECORDER, type MetricsRecorder } from '@nestjs-reliability/common';
-import type { CircuitState } from '../pipeline/resilience-listener';
-import { ResilienceRuntime, type MethodSpec } from '../pipeline/resilience.runtime';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { currentAbortSignal } from '@nestjs-reliability/common';
-import { setDefaultRuntime } from './default-runtime';
-import { RESILIENCE_OPTIONS } from './resilience.module-definition';
-import { ResilienceMetrics } from './resilience.metrics';
-import type { ResilienceModuleOptions } from './resilience.options';
+import type { CircuitState } from '../pipeline/resilience-listener';
+import { ResilienceRuntime, type Invoke } from '../pipeline/resilience.runtime';
 
 /** The innermost step of `execute`: the function to run is the call's only argument. */
 function callWithSignal(this: unknown, ...args: unknown[]): unknown {
@@ -16,57 +11,51 @@ function callWithSignal(this: unknown, ...args: unknown[]): unknown {
 /**
  * The policies without decorators: `execute('upstream', (signal) => fetch(url, { signal }))` runs a function
  * under the named policy set of `ResilienceModule.forRoot({ policies })`, composed in the same order as the
- * decorators. Also the application's breakers, for inspection.
+ * decorators. Also the state of the application's breakers, for inspection.
  */
 @Injectable()
 export class ResilienceService implements OnModuleInit, OnModuleDestroy {
-  readonly runtime: ResilienceRuntime;
+  private readonly policies = new Map<string, Invoke>();
 
-  constructor(
-    @Inject(RESILIENCE_OPTIONS) options: ResilienceModuleOptions,
-    @Optional() @Inject(METRICS_RECORDER) metrics?: MetricsRecorder,
-  ) {
-    const listener = new ResilienceMetrics(metrics, new Logger('Resilience'), () => this.runtime.breakers.list());
-    this.runtime = new ResilienceRuntime(options, listener);
-  }
+  constructor(private readonly runtime: ResilienceRuntime) {}
 
   onModuleInit(): void {
-    setDefaultRuntime(this.runtime);
     // Validate every named policy at start-up, not at its first call.
-    for (const [name, spec] of Object.entries(this.runtime.config.policies ?? {})) this.compose(name, spec);
+    for (const name of Object.keys(this.runtime.config?.policies ?? {})) this.policy(name);
   }
 
   onModuleDestroy(): void {
-    setDefaultRuntime(undefined, this.runtime);
     this.runtime.shutdown();
   }
 
   /** Runs `fn` under the policy named `policy`; `fn` receives the attempt's `AbortSignal` when a timeout applies. */
   execute<T>(policy: string, fn: (signal: AbortSignal | undefined) => T | Promise<T>): Promise<T> {
-    const spec = this.runtime.config.policies?.[policy];
-    if (spec === undefined) {
+    const invoke = this.policy(policy);
+    if (invoke === undefined) {
+      const defined = Object.keys(this.runtime.config?.policies ?? {}).join(', ') || 'none';
       return Promise.reject(
-        new Error(`No resilience policy named "${policy}"; define it in ResilienceModule.forRoot({ policies }).`),
+        new Error(
+          `No resilience policy named "${policy}" (defined: ${defined}); define it in ResilienceModule.forRoot({ policies }).`,
+        ),
       );
     }
-    return this.compose(policy, spec)(undefined, [fn]) as Promise<T>;
+    return invoke(undefined, [fn]) as Promise<T>;
   }
 
-  /** State of the breaker named `name`, or undefined before anything has used it. */
+  /** State of the breaker named `name` (or of a method's own breaker, by its `Class.method` label), once used. */
   breakerState(name: string): CircuitState | undefined {
     return this.runtime.breaker(name)?.state;
   }
 
-  private compose(name: string, spec: MethodSpec) {
-    return this.runtime.compose(
-      `policy:${name}`,
-      { ...spec, circuitBreaker: spec.circuitBreaker && this.breakerSpec(name, spec) },
-      callWithSignal,
-    );
-  }
-
-  private breakerSpec(name: string, spec: MethodSpec): MethodSpec['circuitBreaker'] {
-    const breaker = spec.circuitBreaker;
-    return typeof breaker === 'object' ? { name, ...breaker } : breaker;
+  /** The composed call of policy `name`; its breaker is shared under the policy's name. */
+  private policy(name: string): Invoke | undefined {
+    let invoke = this.policies.get(name);
+    const policies = this.runtime.config?.policies ?? {};
+    if (invoke !== undefined || !Object.hasOwn(policies, name)) return invoke;
+    const spec = policies[name];
+    const breaker = spec.circuitBreaker && { name, ...spec.circuitBreaker };
+    invoke = this.runtime.compose(spec, `policy:${name}`, { ...spec, circuitBreaker: breaker }, callWithSignal);
+    this.policies.set(name, invoke);
+    return invoke;
   }
 }

@@ -1,26 +1,18 @@
 import { decoratedMethod, replaceMethod } from '@nestjs-reliability/common';
-import type { MethodSpec, ResilienceRuntime } from '../pipeline/resilience.runtime';
-import { defaultRuntime } from './default-runtime';
+import { DECORATOR_OF, ResilienceRuntime, type Invoke, type MethodSpec } from '../pipeline/resilience.runtime';
 
 /** Metadata key under which a decorated method carries its record; kept when other decorators copy metadata. */
 export const RESILIENT_METHOD = Symbol.for('nestjs-reliability:resilient-method');
 
+/** One decorated method. Its identity (not its label) keys its composed call and its breaker in each runtime. */
 export interface ResilientMethod {
-  /** `Class.method`: breaker and metric names default to it, option errors name it. */
+  /** `Class.method`: a label for metrics, logs and errors, not an identity (two classes can share a name). */
   operation: string;
   spec: MethodSpec;
-  /** Own property of a discovered instance holding its composed call (bound at `onModuleInit`). */
+  /** Own property of an instance holding its composed call (bound at `onModuleInit`, or on its first call). */
   slot: symbol;
   original: (this: unknown, ...args: unknown[]) => unknown;
 }
-
-const DECORATOR_OF: Record<keyof MethodSpec, string> = {
-  fallback: '@Fallback',
-  retry: '@Retry',
-  circuitBreaker: '@CircuitBreaker',
-  timeout: '@Timeout',
-  bulkhead: '@Bulkhead',
-};
 
 export function resilientMethodOf(fn: unknown): ResilientMethod | undefined {
   return typeof fn === 'function'
@@ -29,16 +21,18 @@ export function resilientMethodOf(fn: unknown): ResilientMethod | undefined {
 }
 
 /** Binds the instance's decorated method to `runtime`; validates its options (throws `InvalidOptionError`). */
-export function bindResilientMethod(instance: object, record: ResilientMethod, runtime: ResilienceRuntime): void {
-  const invoke = runtime.compose(record.operation, record.spec, record.original);
+export function bindResilientMethod(instance: object, record: ResilientMethod, runtime: ResilienceRuntime): Invoke {
+  const invoke = runtime.compose(record, record.operation, record.spec, record.original, instance);
   Object.defineProperty(instance, record.slot, { value: invoke, configurable: true });
+  return invoke;
 }
 
 /**
  * The one wrapper behind all five decorators: the first of them to run replaces the method, the others only add
  * their part to its record, so the policies apply in the documented order whatever order they are written in.
  * The wrapper keeps the method's name and copies its metadata (route, `@Cron`, ...), and finds its composed call
- * on the instance (bound at discovery) or, for instances discovery never saw, composes it lazily.
+ * on the instance: bound at discovery to the application's runtime or, for an instance no application bound
+ * (`new`), composed on its first call with a runtime of that instance alone.
  */
 export function addPolicy<K extends keyof MethodSpec>(part: K, value: MethodSpec[K]): MethodDecorator {
   return (target, propertyKey, descriptor) => {
@@ -46,11 +40,12 @@ export function addPolicy<K extends keyof MethodSpec>(part: K, value: MethodSpec
     let record = resilientMethodOf(current);
     if (record === undefined) {
       const original = current as ResilientMethod['original'];
-      const operation = `${(target as { constructor: { name: string } }).constructor.name}.${String(propertyKey)}`;
+      const className = (typeof target === 'function' ? target : target.constructor).name;
+      const operation = `${className}.${String(propertyKey)}`;
       const created: ResilientMethod = { operation, spec: {}, slot: Symbol(operation), original };
       const slot = created.slot;
       const wrapper = function (this: Record<symbol, unknown> | undefined, ...args: unknown[]): Promise<unknown> {
-        const invoke = (this?.[slot] as ReturnType<ResilienceRuntime['compose']> | undefined) ?? lazy(created);
+        const invoke = (this?.[slot] as Invoke | undefined) ?? bindUnbound(this, created);
         return invoke(this, args);
       };
       replaceMethod(descriptor, original, wrapper);
@@ -65,6 +60,13 @@ export function addPolicy<K extends keyof MethodSpec>(part: K, value: MethodSpec
   };
 }
 
-function lazy(record: ResilientMethod): ReturnType<ResilienceRuntime['compose']> {
-  return defaultRuntime().compose(record.operation, record.spec, record.original);
+/**
+ * An instance no application bound (`new`, or no `ResilienceModule`) gets policies of its own: nothing is shared
+ * with an application or another instance, and only options work (named policies need the module).
+ */
+function bindUnbound(instance: unknown, record: ResilientMethod): Invoke {
+  if (Object(instance) !== instance) {
+    throw new TypeError(`${record.operation} was called without its instance; call it as a method or bind it.`);
+  }
+  return bindResilientMethod(instance as object, record, new ResilienceRuntime(undefined));
 }

@@ -3,14 +3,17 @@ import type { FallbackOptions } from '../fallback/fallback.policy';
 import type { RetryOptions } from '../retry/retry.options';
 
 export interface RetrySpec extends RetryOptions {
-  /** `operation` label of `retry_attempts_total` and key of the retry budget. Default: `Class.method` or the policy name. */
+  /** `operation` label of `retry_attempts_total` and of retry logs. Default: `Class.method` or the policy name. */
   operation?: string;
 }
 
 export interface CircuitBreakerSpec extends CircuitBreakerOptions {
-  /** Breaker name, shared by every caller using it. Default: `Class.method` or the policy name. */
+  /**
+   * Shares the breaker with every method or policy giving the same name. Without it the method has a breaker of its
+   * own, labelled `Class.method` in metrics and logs (`Class.method#2` when another method of the app has that label).
+   */
   name?: string;
-  /** One breaker per key (e.g. upstream host), computed from the call's arguments; named `name/key`. */
+  /** One breaker per key (e.g. upstream host), computed from the call's arguments; labelled `name/key`. */
   key?: (...args: never[]) => string;
   /** Most keyed breakers kept (least recently used evicted). Default 100. */
   maxKeys?: number;

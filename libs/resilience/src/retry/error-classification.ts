@@ -1,3 +1,5 @@
+import { isCallTimeoutError } from '../errors/timeout.error';
+
 /** Error codes of connections that failed or broke: worth another attempt. Node's net/dns codes and undici's (fetch). */
 const TRANSIENT_CODES = new Set([
   'ECONNRESET',
@@ -47,10 +49,14 @@ export function isClientError(error: unknown): boolean {
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
-/** The default of `retryOn`: network errors, timeouts, HTTP 5xx, 408 and 429; never another 4xx. */
+/**
+ * The default of `retryOn`: network errors, timeouts (`@CallTimeout`'s, and `TimeoutError`s such as
+ * `AbortSignal.timeout()` gives fetch), HTTP 5xx, 408 and 429; never another 4xx.
+ */
 export function isTransientError(error: unknown): boolean {
   const status = httpStatusOf(error);
   if (status !== undefined) return status >= 500 || status === 408 || status === 429;
+  if (isCallTimeoutError(error)) return true;
   if (typeof error === 'object' && error !== null && (error as Error).name === 'TimeoutError') return true;
   return isNetworkError(error);
 }

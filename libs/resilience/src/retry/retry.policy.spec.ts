@@ -1,7 +1,7 @@
 import { BrokenCircuitError } from '../errors/broken-circuit.error';
 import { BulkheadRejectedError } from '../errors/bulkhead-rejected.error';
 import { isRetryBudgetExhaustedError } from '../errors/retry-budget-exhausted.error';
-import { TimeoutError } from '../errors/timeout.error';
+import { CallTimeoutError } from '../errors/timeout.error';
 import { resolveRetryOptions, type RetryOptions } from './retry.options';
 import { RetryPolicy } from './retry.policy';
 
@@ -65,7 +65,7 @@ describe('RetryPolicy', () => {
 
   it.each([
     ['an HTTP 429', new HttpError(429)],
-    ['a timeout', new TimeoutError('op', 10)],
+    ['a timeout', new CallTimeoutError('op', 10)],
     ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
     [
       'a fetch network failure',

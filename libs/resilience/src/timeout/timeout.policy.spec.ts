@@ -1,4 +1,4 @@
-import { isTimeoutError } from '../errors/timeout.error';
+import { isCallTimeoutError } from '../errors/timeout.error';
 import { currentAbortSignal } from '@nestjs-reliability/common';
 import { TimeoutPolicy } from './timeout.policy';
 
@@ -6,7 +6,7 @@ describe('TimeoutPolicy', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('rejects with TimeoutError after ms and aborts the signal the work sees through currentAbortSignal()', async () => {
+  it('rejects with CallTimeoutError after ms and aborts the signal the work sees through currentAbortSignal()', async () => {
     let seen: AbortSignal | undefined;
     const running = new TimeoutPolicy('Svc.get', 50)
       .execute(async () => {
@@ -17,7 +17,7 @@ describe('TimeoutPolicy', () => {
       .catch((e: unknown) => e);
     await jest.advanceTimersByTimeAsync(50);
     const error = await running;
-    expect(isTimeoutError(error)).toBe(true);
+    expect(isCallTimeoutError(error)).toBe(true);
     expect((error as Error).message).toBe(
       '"Svc.get" timed out after 50 ms and its work was aborted. Raise the timeout if the work is legitimately slow, or find out why it hangs.',
     );

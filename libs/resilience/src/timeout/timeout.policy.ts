@@ -1,8 +1,8 @@
-import { TimeoutError } from '../errors/timeout.error';
+import { CallTimeoutError } from '../errors/timeout.error';
 import { runWithAbortSignal } from '@nestjs-reliability/common';
 
 /**
- * Bounds one attempt: after `ms` the returned promise rejects with `TimeoutError` and the attempt's `AbortSignal`
+ * Bounds one attempt: after `ms` the returned promise rejects with `CallTimeoutError` and the attempt's `AbortSignal`
  * (passed to `fn`, and `currentAbortSignal()` inside it) aborts with that error, so fetch and drivers stop their work.
  * An `outer` signal that aborts first aborts the attempt too. The timer is cleared as soon as the attempt settles.
  */
@@ -19,7 +19,7 @@ export class TimeoutPolicy {
     let onOuterAbort: (() => void) | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const error = new TimeoutError(this.operation, this.ms);
+        const error = new CallTimeoutError(this.operation, this.ms);
         controller.abort(error);
         reject(error);
       }, this.ms);
