@@ -4,7 +4,7 @@ export { ResilienceModule } from './nest/resilience.module';
 export type { ResilienceModuleOptions } from './nest/resilience.options';
 export { ResilienceService } from './nest/resilience.service';
 export { Bulkhead } from './nest/bulkhead.decorator';
-export { CallTimeout } from './nest/timeout.decorator';
+export { CallTimeout } from './nest/call-timeout.decorator';
 export { CircuitBreaker } from './nest/circuit-breaker.decorator';
 export { Fallback } from './nest/fallback.decorator';
 export { Retry } from './nest/retry.decorator';
@@ -12,7 +12,7 @@ export { currentAbortSignal } from '@nestjs-reliability/common';
 
 export { BrokenCircuitError, isBrokenCircuitError } from './errors/broken-circuit.error';
 export { BulkheadRejectedError, isBulkheadRejectedError } from './errors/bulkhead-rejected.error';
-export { CallTimeoutError, isCallTimeoutError } from './errors/timeout.error';
+export { CallTimeoutError, isCallTimeoutError } from './errors/call-timeout.error';
 export { RetryBudgetExhaustedError, isRetryBudgetExhaustedError } from './errors/retry-budget-exhausted.error';
 
 export { isClientError, isNetworkError, isTransientError } from './retry/error-classification';

@@ -1,6 +1,6 @@
 import { isBrokenCircuitError } from '../errors/broken-circuit.error';
 import { BulkheadRejectedError } from '../errors/bulkhead-rejected.error';
-import { CallTimeoutError } from '../errors/timeout.error';
+import { CallTimeoutError } from '../errors/call-timeout.error';
 import type { CircuitState } from '../pipeline/resilience-listener';
 import { resolveCircuitBreakerOptions, type CircuitBreakerOptions } from './circuit-breaker.options';
 import { CircuitBreakerPolicy } from './circuit-breaker.policy';

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import OpossumBreaker from 'opossum';
 import { BrokenCircuitError, isBrokenCircuitError } from '../errors/broken-circuit.error';
 import { isBulkheadRejectedError } from '../errors/bulkhead-rejected.error';
-import { isCallTimeoutError } from '../errors/timeout.error';
+import { isCallTimeoutError } from '../errors/call-timeout.error';
 import type { CallResult, CircuitState, ResilienceListener } from '../pipeline/resilience-listener';
 import type { BreakerStrategy } from './breaker-strategy';
 import type { ResolvedCircuitBreakerOptions } from './circuit-breaker.options';

@@ -1,4 +1,4 @@
-import { isCallTimeoutError } from '../errors/timeout.error';
+import { isCallTimeoutError } from '../errors/call-timeout.error';
 
 /** Error codes of connections that failed or broke: worth another attempt. Node's net/dns codes and undici's (fetch). */
 const TRANSIENT_CODES = new Set([

@@ -1,7 +1,7 @@
 import { BrokenCircuitError } from '../errors/broken-circuit.error';
 import { BulkheadRejectedError } from '../errors/bulkhead-rejected.error';
 import { isRetryBudgetExhaustedError } from '../errors/retry-budget-exhausted.error';
-import { CallTimeoutError } from '../errors/timeout.error';
+import { CallTimeoutError } from '../errors/call-timeout.error';
 import { resolveRetryOptions, type RetryOptions } from './retry.options';
 import { RetryPolicy } from './retry.policy';
 

@@ -1,4 +1,4 @@
-import { isCallTimeoutError } from '../errors/timeout.error';
+import { isCallTimeoutError } from '../errors/call-timeout.error';
 import { currentAbortSignal } from '@nestjs-reliability/common';
 import { TimeoutPolicy } from './timeout.policy';
 

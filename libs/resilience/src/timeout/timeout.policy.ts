@@ -1,4 +1,4 @@
-import { CallTimeoutError } from '../errors/timeout.error';
+import { CallTimeoutError } from '../errors/call-timeout.error';
 import { runWithAbortSignal } from '@nestjs-reliability/common';
 
 /**
