@@ -79,6 +79,17 @@ export class ConsumerApp {
     );
   }
 
+  /** Runs `npm <args>` in the app's dir; rejects with the output when it fails. */
+  async npm(args: string[]): Promise<string> {
+    try {
+      const { stdout, stderr } = await run('npm', args, { cwd: this.dir, env: userEnv() });
+      return `${stdout}${stderr}`;
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout: string; stderr: string };
+      throw new Error(`${this.name}: npm ${args.join(' ')} failed\n${stdout}${stderr}`);
+    }
+  }
+
   /** `node dist/main.js` in the app's dir, with PORT set to a free port; killed after the test file. */
   async start(env: Record<string, string> = {}): Promise<ServiceProcess> {
     const port = await freePort();

@@ -87,6 +87,13 @@ async function underLoad(app: ServiceProcess, stop: () => void) {
   return { slow: slowOutcomes, loop };
 }
 
+describe("nest11-express under its own jest (nest new's jest 30 and ts-jest, CommonJS)", () => {
+  it('loads every package into a Nest testing module without --experimental-vm-modules', async () => {
+    const output = await apps.get('nest11-express')!.npm(['test']);
+    expect(output).toMatch(/Tests:\s+1 passed, 1 total/);
+  });
+});
+
 describe.each(FIXTURES)('%s installed from the packed tarballs', (fixture) => {
   let app: ConsumerApp;
   let redis: RedisServer;

@@ -72,7 +72,7 @@ describe('each single-package app boots and does its job', () => {
     });
   });
 
-  it('shutdown: readiness 503 from the signal, then exit 0', async () => {
+  it('shutdown: SIGTERM runs the graceful sequence and exits 0', async () => {
     const app = await apps.get('shutdown')!.start();
     await app.waitForStatus('/ready');
     app.signal('SIGTERM');
