@@ -3,6 +3,7 @@ export { checkInteger, checkNumber, checkOneOf } from './option-checks';
 export { ExitCode } from './exit-codes';
 export { currentAbortSignal, runWithAbortSignal } from './abort-context';
 export { decoratedMethod, replaceMethod } from './method-wrapper';
+export type { AnyMethod } from './method-wrapper';
 export { HEALTH_CHECK_REGISTRY, METRICS_RECORDER, SHUTDOWN_COORDINATOR, STARTUP_GATE } from './integration.tokens';
 export type { ShutdownCoordinator } from './shutdown-coordinator';
 export type {
