@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   // Owns SIGTERM/SIGINT (instead of enableShutdownHooks): readiness 503, drain, close, wait, hooks, exit.
   app.get(ShutdownService).attach(app);
   await app.listen(config.port, '0.0.0.0');
-  void signalReadyToSupervisor(app);
+  void signalReadyToSupervisor(app, config.port);
 }
 
 main().catch((error: unknown) => {

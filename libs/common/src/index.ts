@@ -19,6 +19,7 @@ export {
   STARTUP_GATE,
 } from './integration.tokens';
 export type { InFlightRequests, ShutdownCoordinator } from './shutdown-coordinator';
+export type { AnyMethod } from './method-wrapper';
 export type {
   HealthCheckDefinition,
   HealthCheckRegistry,

@@ -1,6 +1,7 @@
 /// <reference types="reflect-metadata" />
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a method of any receiver and arguments
-type AnyMethod = (this: any, ...args: any[]) => unknown;
+/** A method of any receiver and arguments, as `replaceMethod` and `decoratedMethod` take and return it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any receiver and arguments
+export type AnyMethod = (this: any, ...args: any[]) => unknown;
 
 /**
  * Replaces a decorated method with `wrapper`, keeping what other decorators rely on: the method's name and every

@@ -1,9 +1,9 @@
-import { Module } from '@nestjs/common';
+import { type ConfigurableModuleAsyncOptions, type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { HEALTH_CHECK_REGISTRY, STARTUP_GATE } from '@nestjs-reliability/common';
 import { HEALTH_MODULE_OPTIONS, ConfigurableModuleClass } from './health.module-definition';
-import { resolveHealthOptions } from './health.options';
+import { type HealthModuleOptions, resolveHealthOptions } from './health.options';
 import { HealthProbeRoutes } from './health-probe.routes';
 import { HealthRegistry } from './health.registry';
 import { HealthService } from './health.service';
@@ -26,6 +26,18 @@ import { StartupGate } from './startup.gate';
     HealthService,
     HealthProbeRoutes,
   ],
-  exports: [HealthRegistry, HEALTH_CHECK_REGISTRY, StartupGate, STARTUP_GATE, HealthService, TerminusModule],
+  exports: [HealthRegistry, HEALTH_CHECK_REGISTRY, StartupGate, STARTUP_GATE, TerminusModule],
 })
-export class HealthModule extends ConfigurableModuleClass {}
+export class HealthModule {
+  /** Global unless `isGlobal: false`. */
+  static forRoot(options: HealthModuleOptions & { isGlobal?: boolean }): DynamicModule {
+    return { ...ConfigurableModuleClass.forRoot(options), module: HealthModule };
+  }
+
+  /** Options from `useFactory` (with `inject`, `imports`), `useClass` or `useExisting`; global unless `isGlobal: false`. */
+  static forRootAsync(
+    options: ConfigurableModuleAsyncOptions<HealthModuleOptions> & { isGlobal?: boolean },
+  ): DynamicModule {
+    return { ...ConfigurableModuleClass.forRootAsync(options), module: HealthModule };
+  }
+}

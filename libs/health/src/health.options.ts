@@ -6,7 +6,24 @@ import type { Connection } from 'mongoose';
 const SCOPE = 'HealthModule';
 const MB = 1024 * 1024;
 
-/** Options of `HealthModule.forRoot` / `forRootAsync`. Every field is optional; defaults live in `resolveHealthOptions`. */
+/**
+ * The defaults, declared once. Not listed: `include` (every registered check), `memory.heapUsedThresholdMb` (90 % of
+ * V8's heap limit), a check's `timeoutMs` (`checkTimeoutMs`), and `mongodb`, `redis`, `liveness` (off unless set).
+ */
+export const HEALTH_DEFAULTS = {
+  service: 'unknown',
+  version: '0.0.0',
+  path: 'health',
+  checkTimeoutMs: 2_000,
+  refreshIntervalMs: 2_000,
+  exposeErrorDetails: true,
+  memory: { critical: true },
+  mongodb: { critical: true },
+  redis: { critical: false },
+  liveness: { sustainedMs: 10_000 },
+} as const;
+
+/** Options of `HealthModule.forRoot` / `forRootAsync`. Every field is optional; defaults live in `HEALTH_DEFAULTS`. */
 export interface HealthModuleOptions {
   /** `service` in probe bodies. Default `"unknown"`. */
   service?: string;
@@ -55,13 +72,18 @@ export function resolveHealthOptions(options: HealthModuleOptions = {}): Resolve
     value === undefined ? undefined : checkInteger(SCOPE, option, value, 1);
   const memory = options.memory ?? {};
   return {
-    service: text('service', options.service ?? 'unknown'),
-    version: text('version', options.version ?? '0.0.0'),
-    path: path(options.path ?? 'health'),
+    service: text('service', options.service ?? HEALTH_DEFAULTS.service),
+    version: text('version', options.version ?? HEALTH_DEFAULTS.version),
+    path: path(options.path ?? HEALTH_DEFAULTS.path),
     include: options.include === undefined ? undefined : include(options.include),
-    checkTimeoutMs: checkInteger(SCOPE, 'checkTimeoutMs', options.checkTimeoutMs ?? 2000, 1),
-    refreshIntervalMs: checkInteger(SCOPE, 'refreshIntervalMs', options.refreshIntervalMs ?? 2000, 10),
-    exposeErrorDetails: options.exposeErrorDetails ?? true,
+    checkTimeoutMs: checkInteger(SCOPE, 'checkTimeoutMs', options.checkTimeoutMs ?? HEALTH_DEFAULTS.checkTimeoutMs, 1),
+    refreshIntervalMs: checkInteger(
+      SCOPE,
+      'refreshIntervalMs',
+      options.refreshIntervalMs ?? HEALTH_DEFAULTS.refreshIntervalMs,
+      10,
+    ),
+    exposeErrorDetails: options.exposeErrorDetails ?? HEALTH_DEFAULTS.exposeErrorDetails,
     memory:
       memory === false
         ? false
@@ -71,17 +93,17 @@ export function resolveHealthOptions(options: HealthModuleOptions = {}): Resolve
               memory.heapUsedThresholdMb === undefined
                 ? Math.floor(getHeapStatistics().heap_size_limit * 0.9)
                 : checkNumber(SCOPE, 'memory.heapUsedThresholdMb', memory.heapUsedThresholdMb, 1) * MB,
-            critical: memory.critical ?? true,
+            critical: memory.critical ?? HEALTH_DEFAULTS.memory.critical,
             timeoutMs: timeout('memory.timeoutMs', memory.timeoutMs),
           },
     mongodb: options.mongodb && {
       connection: required('mongodb.connection', options.mongodb.connection),
-      critical: options.mongodb.critical ?? true,
+      critical: options.mongodb.critical ?? HEALTH_DEFAULTS.mongodb.critical,
       timeoutMs: timeout('mongodb.timeoutMs', options.mongodb.timeoutMs),
     },
     redis: options.redis && {
       client: required('redis.client', options.redis.client),
-      critical: options.redis.critical ?? false,
+      critical: options.redis.critical ?? HEALTH_DEFAULTS.redis.critical,
       timeoutMs: timeout('redis.timeoutMs', options.redis.timeoutMs),
     },
     liveness:
@@ -89,7 +111,12 @@ export function resolveHealthOptions(options: HealthModuleOptions = {}): Resolve
         ? undefined
         : {
             maxEventLoopLagMs: checkInteger(SCOPE, 'liveness.maxEventLoopLagMs', options.liveness.maxEventLoopLagMs, 1),
-            sustainedMs: checkInteger(SCOPE, 'liveness.sustainedMs', options.liveness.sustainedMs ?? 10_000, 0),
+            sustainedMs: checkInteger(
+              SCOPE,
+              'liveness.sustainedMs',
+              options.liveness.sustainedMs ?? HEALTH_DEFAULTS.liveness.sustainedMs,
+              0,
+            ),
           },
   };
 }

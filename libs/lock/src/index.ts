@@ -6,4 +6,5 @@ export type { WithLockOptions } from './with-lock.decorator';
 export { currentAbortSignal } from '@nestjs-reliability/common';
 export { LockLostError, isLockLostError } from './lock-lost.error';
 export { LockUnavailableError, isLockUnavailableError } from './lock-unavailable.error';
+export { LOCK_DEFAULTS } from './lock.options';
 export type { LockModuleOptions } from './lock.options';

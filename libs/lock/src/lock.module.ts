@@ -1,6 +1,7 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
+import { type ConfigurableModuleAsyncOptions, type DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { ConfigurableModuleClass } from './lock.module-definition';
+import type { LockModuleOptions } from './lock.options';
 import { LockService } from './lock.service';
 import { LOCK_SERVICE, WITH_LOCK } from './with-lock.decorator';
 
@@ -13,13 +14,24 @@ import { LOCK_SERVICE, WITH_LOCK } from './with-lock.decorator';
   providers: [LockService],
   exports: [LockService],
 })
-export class LockModule extends ConfigurableModuleClass implements OnModuleInit {
+export class LockModule implements OnModuleInit {
+  /** Global unless `isGlobal: false`. */
+  static forRoot(options: LockModuleOptions & { isGlobal?: boolean }): DynamicModule {
+    return { ...ConfigurableModuleClass.forRoot(options), module: LockModule };
+  }
+
+  /** Options from `useFactory` (with `inject`, `imports`), `useClass` or `useExisting`; global unless `isGlobal: false`. */
+  static forRootAsync(
+    options: ConfigurableModuleAsyncOptions<LockModuleOptions> & { isGlobal?: boolean },
+  ): DynamicModule {
+    return { ...ConfigurableModuleClass.forRootAsync(options), module: LockModule };
+  }
+
+  /** @internal Nest constructs it. */
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly locks: LockService,
-  ) {
-    super();
-  }
+  ) {}
 
   onModuleInit(): void {
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {

@@ -22,6 +22,16 @@ export interface LockModuleOptions {
 
 export type ResolvedLockOptions = Required<LockModuleOptions>;
 
+/** The defaults, declared once. */
+export const LOCK_DEFAULTS = {
+  keyPrefix: 'lock:',
+  ttlMs: 30_000,
+  retryCount: 0,
+  retryDelayMs: 200,
+  retryJitterMs: 100,
+  driftFactor: 0.01,
+} as const;
+
 const SCOPE = 'LockModule';
 
 export function resolveLockOptions(options: LockModuleOptions): ResolvedLockOptions {
@@ -34,14 +44,14 @@ export function resolveLockOptions(options: LockModuleOptions): ResolvedLockOpti
       'give one Redis client, or an odd number of at least 3 independent masters for a quorum',
     );
   }
-  const ttlMs = checkInteger(SCOPE, 'ttlMs', options.ttlMs ?? 30_000, 200);
+  const ttlMs = checkInteger(SCOPE, 'ttlMs', options.ttlMs ?? LOCK_DEFAULTS.ttlMs, 200);
   return {
     clients: options.clients,
-    keyPrefix: checkKeyPrefix(SCOPE, 'keyPrefix', options.keyPrefix ?? 'lock:'),
+    keyPrefix: checkKeyPrefix(SCOPE, 'keyPrefix', options.keyPrefix ?? LOCK_DEFAULTS.keyPrefix),
     ttlMs,
-    retryCount: checkInteger(SCOPE, 'retryCount', options.retryCount ?? 0, 0),
-    retryDelayMs: checkInteger(SCOPE, 'retryDelayMs', options.retryDelayMs ?? 200, 0),
-    retryJitterMs: checkInteger(SCOPE, 'retryJitterMs', options.retryJitterMs ?? 100, 0),
-    driftFactor: checkNumber(SCOPE, 'driftFactor', options.driftFactor ?? 0.01, 0, 0.5),
+    retryCount: checkInteger(SCOPE, 'retryCount', options.retryCount ?? LOCK_DEFAULTS.retryCount, 0),
+    retryDelayMs: checkInteger(SCOPE, 'retryDelayMs', options.retryDelayMs ?? LOCK_DEFAULTS.retryDelayMs, 0),
+    retryJitterMs: checkInteger(SCOPE, 'retryJitterMs', options.retryJitterMs ?? LOCK_DEFAULTS.retryJitterMs, 0),
+    driftFactor: checkNumber(SCOPE, 'driftFactor', options.driftFactor ?? LOCK_DEFAULTS.driftFactor, 0, 0.5),
   };
 }

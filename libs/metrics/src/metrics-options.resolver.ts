@@ -1,6 +1,5 @@
 import { checkInteger, checkSecretToken, InvalidOptionError } from '@nestjs-reliability/common';
-import { DEFAULT_EVENT_LOOP_LAG_WINDOW_MS, DEFAULT_HTTP_BUCKETS, DEFAULT_METRICS_PATH } from './metrics.constants';
-import type { MetricsModuleOptions } from './metrics.options';
+import { METRICS_DEFAULTS, type MetricsModuleOptions } from './metrics.options';
 
 export interface ResolvedMetricsOptions {
   readonly prefix: string;
@@ -22,38 +21,38 @@ const METRIC_PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /** Applies defaults and rejects options that cannot work, with one message naming the option, the value and the rule. */
 export function resolveMetricsOptions(options: MetricsModuleOptions): ResolvedMetricsOptions {
-  const prefix = options.prefix ?? '';
+  const prefix = options.prefix ?? METRICS_DEFAULTS.prefix;
   if (typeof prefix !== 'string' || (prefix !== '' && !METRIC_PREFIX.test(prefix))) {
     throw new InvalidOptionError(SCOPE, 'prefix', prefix, 'it must match [a-zA-Z_:][a-zA-Z0-9_:]* (or be empty)');
   }
-  const path = options.path ?? DEFAULT_METRICS_PATH;
+  const path = options.path ?? METRICS_DEFAULTS.path;
   if (typeof path !== 'string' || !/^\/[^?#\s]*$/.test(path)) {
     throw new InvalidOptionError(SCOPE, 'path', path, 'it must be an absolute path such as "/metrics"');
   }
   const token = options.token === undefined ? undefined : checkSecretToken(SCOPE, 'token', options.token);
-  const excludeRoutes = options.excludeRoutes ?? [];
+  const excludeRoutes = options.excludeRoutes ?? METRICS_DEFAULTS.excludeRoutes;
   if (!Array.isArray(excludeRoutes) || !excludeRoutes.every((route) => typeof route === 'string')) {
     throw new InvalidOptionError(SCOPE, 'excludeRoutes', excludeRoutes, 'it must be an array of route templates');
   }
   return {
     prefix,
-    httpMetrics: options.httpMetrics ?? true,
-    httpBuckets: checkBuckets(options.httpBuckets ?? DEFAULT_HTTP_BUCKETS),
+    httpMetrics: options.httpMetrics ?? METRICS_DEFAULTS.httpMetrics,
+    httpBuckets: checkBuckets(options.httpBuckets ?? METRICS_DEFAULTS.httpBuckets),
     excludeRoutes,
-    endpoint: options.endpoint ?? true,
+    endpoint: options.endpoint ?? METRICS_DEFAULTS.endpoint,
     path,
     token,
     port: options.port === undefined ? undefined : checkInteger(SCOPE, 'port', options.port, 0, 65_535),
     host: options.host,
-    defaultMetrics: options.defaultMetrics ?? true,
+    defaultMetrics: options.defaultMetrics ?? METRICS_DEFAULTS.defaultMetrics,
     eventLoopLagWindowMs: checkInteger(
       SCOPE,
       'eventLoopLagWindowMs',
-      options.eventLoopLagWindowMs ?? DEFAULT_EVENT_LOOP_LAG_WINDOW_MS,
+      options.eventLoopLagWindowMs ?? METRICS_DEFAULTS.eventLoopLagWindowMs,
       1_000,
       300_000,
     ),
-    includeGlobalRegistry: options.includeGlobalRegistry ?? true,
+    includeGlobalRegistry: options.includeGlobalRegistry ?? METRICS_DEFAULTS.includeGlobalRegistry,
   };
 }
 

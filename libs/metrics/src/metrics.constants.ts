@@ -6,7 +6,7 @@ export const DEFAULT_METRICS_PATH = '/metrics';
 /** The `route` label of every request that matched no route: raw paths never become label values. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-/** The `method` label of any request method outside {@link KNOWN_METHODS}. */
+/** The `method` label of any request method outside `KNOWN_METHODS` (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS). */
 export const OTHER_METHOD = 'OTHER';
 
 export const KNOWN_METHODS = Object.freeze(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const);

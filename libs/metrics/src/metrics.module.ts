@@ -1,4 +1,4 @@
-import { Module, type NestModule } from '@nestjs/common';
+import { type ConfigurableModuleAsyncOptions, type DynamicModule, Module, type NestModule } from '@nestjs/common';
 import { IN_FLIGHT_REQUESTS, type InFlightRequests, METRICS_RECORDER } from '@nestjs-reliability/common';
 import { Registry } from 'prom-client';
 import { HttpMetricsInstaller } from './http-metrics.installer';
@@ -66,10 +66,21 @@ function requestMetrics(
   ],
   exports: [METRICS_REGISTRY, MetricsService, METRICS_RECORDER],
 })
-export class MetricsModule extends ConfigurableModuleClass implements NestModule {
-  constructor(private readonly installer: HttpMetricsInstaller) {
-    super();
+export class MetricsModule implements NestModule {
+  /** Global unless `isGlobal: false`. */
+  static forRoot(options: MetricsModuleOptions & { isGlobal?: boolean }): DynamicModule {
+    return { ...ConfigurableModuleClass.forRoot(options), module: MetricsModule };
   }
+
+  /** Options from `useFactory` (with `inject`, `imports`), `useClass` or `useExisting`; global unless `isGlobal: false`. */
+  static forRootAsync(
+    options: ConfigurableModuleAsyncOptions<MetricsModuleOptions> & { isGlobal?: boolean },
+  ): DynamicModule {
+    return { ...ConfigurableModuleClass.forRootAsync(options), module: MetricsModule };
+  }
+
+  /** @internal Nest constructs it. */
+  constructor(private readonly installer: HttpMetricsInstaller) {}
 
   configure(): void {
     this.installer.install();

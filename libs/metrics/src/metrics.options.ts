@@ -1,4 +1,18 @@
 import type { Registry } from 'prom-client';
+import { DEFAULT_EVENT_LOOP_LAG_WINDOW_MS, DEFAULT_HTTP_BUCKETS, DEFAULT_METRICS_PATH } from './metrics.constants';
+
+/** The defaults, declared once. */
+export const METRICS_DEFAULTS = {
+  prefix: '',
+  httpMetrics: true,
+  httpBuckets: DEFAULT_HTTP_BUCKETS,
+  excludeRoutes: [],
+  endpoint: true,
+  path: DEFAULT_METRICS_PATH,
+  defaultMetrics: true,
+  eventLoopLagWindowMs: DEFAULT_EVENT_LOOP_LAG_WINDOW_MS,
+  includeGlobalRegistry: true,
+} as const;
 
 export interface MetricsModuleOptions {
   /** Prepended to the name of every metric created through `MetricsService` (e.g. `enterprise_service_`). */

@@ -5,8 +5,6 @@ import { MODULE_OPTIONS_TOKEN } from './metrics.module-definition';
 import type { MetricsModuleOptions } from './metrics.options';
 import { METRICS_REGISTRY } from './metrics.tokens';
 
-type Config<C> = Omit<C, 'registers'>;
-
 /**
  * Get-or-create access to the application's metrics registry, with the configured prefix applied.
  * Asking twice for the same name returns the same metric, so libraries, tests that build several apps,
@@ -23,15 +21,15 @@ export class MetricsService {
     this.prefix = options.prefix ?? '';
   }
 
-  counter<L extends string>(config: Config<CounterConfiguration<L>>): Counter<L> {
+  counter<L extends string>(config: Omit<CounterConfiguration<L>, 'registers'>): Counter<L> {
     return this.getOrCreate(config, Counter, 'counter') as Counter<L>;
   }
 
-  gauge<L extends string>(config: Config<GaugeConfiguration<L>>): Gauge<L> {
+  gauge<L extends string>(config: Omit<GaugeConfiguration<L>, 'registers'>): Gauge<L> {
     return this.getOrCreate(config, Gauge, 'gauge') as Gauge<L>;
   }
 
-  histogram<L extends string>(config: Config<HistogramConfiguration<L>>): Histogram<L> {
+  histogram<L extends string>(config: Omit<HistogramConfiguration<L>, 'registers'>): Histogram<L> {
     return this.getOrCreate(config, Histogram, 'histogram') as Histogram<L>;
   }
 

@@ -22,7 +22,7 @@ export interface ShutdownModuleOptions {
 export type ResolvedShutdownOptions = Required<ShutdownModuleOptions>;
 
 /** The defaults, declared once. */
-export const SHUTDOWN_DEFAULTS: Readonly<Omit<ResolvedShutdownOptions, 'exit'>> = {
+export const SHUTDOWN_DEFAULTS: Readonly<Required<Omit<ShutdownModuleOptions, 'exit'>>> = {
   signals: ['SIGTERM', 'SIGINT'],
   drainDelayMs: 5_000,
   timeoutMs: 30_000,

@@ -14,10 +14,9 @@ import {
 import type { Redis } from 'ioredis';
 import { isNodeIdsExhaustedError } from './node-ids-exhausted.error';
 import { NodeLease, type RefreshOutcome } from './node-lease';
-import { RESOLVED_TSID_OPTIONS } from './tsid.module-definition';
+import { RESOLVED_TSID_OPTIONS, TSID_GENERATOR } from './tsid.module-definition';
 import type { ResolvedTsidOptions } from './tsid.options';
-import { TsidService } from './tsid.service';
-import type { IssueWindow } from './tsid.generator';
+import { type IssueWindow, TsidGenerator } from './tsid.generator';
 
 const MAX_RETRY_DELAY_MS = 5_000;
 
@@ -42,7 +41,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
 
   constructor(
     @Inject(RESOLVED_TSID_OPTIONS) private readonly options: ResolvedTsidOptions,
-    private readonly tsid: TsidService,
+    @Inject(TSID_GENERATOR) private readonly generator: TsidGenerator,
     @Optional() @Inject(METRICS_RECORDER) metrics?: MetricsRecorder,
     @Optional() @Inject(SHUTDOWN_COORDINATOR) private readonly shutdown?: ShutdownCoordinator,
     @Optional() @Inject(STARTUP_GATE) private readonly startupGate?: StartupGate,
@@ -56,7 +55,6 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
       keyPrefix: options.lease.keyPrefix,
       clock: options.clock,
     });
-    const generator = tsid.generator;
     const clock = options.clock;
     metrics?.gauge({
       name: 'tsid_lock_ttl_seconds',
@@ -94,9 +92,9 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
     const window = this.window;
     if (!this.lease || !window) return;
     this.window = undefined;
-    this.tsid.generator.revoke('the instance is shutting down');
+    this.generator.revoke('the instance is shutting down');
     try {
-      const released = await this.lease.release(this.tsid.generator.lastTimestamp, window.after);
+      const released = await this.lease.release(this.generator.lastTimestamp, window.after);
       this.logger.log(
         released
           ? `Released TSID node ID ${window.nodeId}`
@@ -121,7 +119,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
           return;
         }
         this.window = window;
-        this.tsid.generator.assign(window);
+        this.generator.assign(window);
         this.startupHold?.release();
         const waitMs = window.after - this.options.clock();
         this.logger.log(
@@ -153,7 +151,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
       const outcome = await lease.refresh();
       if (this.stopped) return;
       if (outcome.status === 'extended') {
-        this.tsid.generator.extend(outcome.until);
+        this.generator.extend(outcome.until);
         if (this.refreshFailing) this.logger.log(`TSID lease of node ID ${this.window.nodeId} refreshed again`);
         this.refreshFailing = false;
       } else {
@@ -163,7 +161,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
       if (!this.refreshFailing) {
         this.logger.warn(
           `Could not refresh the TSID lease of node ID ${this.window?.nodeId} (IDs stop at ` +
-            `${new Date(this.tsid.generator.window?.until ?? 0).toISOString()} unless a refresh succeeds): ${describe(error)}`,
+            `${new Date(this.generator.window?.until ?? 0).toISOString()} unless a refresh succeeds): ${describe(error)}`,
         );
       }
       this.refreshFailing = true;
@@ -182,7 +180,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
         ? `lost (its key ${lease.nodeKey(nodeId)} is gone from Redis)`
         : `stolen (its key ${lease.nodeKey(nodeId)} holds another instance's token)`;
     const reason = `the TSID lease of node ID ${nodeId} was ${what}`;
-    this.tsid.generator.revoke(`${reason}; the instance is shutting down to lease again`);
+    this.generator.revoke(`${reason}; the instance is shutting down to lease again`);
     this.window = undefined;
     this.stopped = true;
     clearInterval(this.refreshTimer);

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type RedisServer, startRedis, waitFor } from '../../../test/support';
-import { isNodeIdsExhaustedError, NodeLease, type NodeLeaseOptions } from '.';
+import { isNodeIdsExhaustedError } from './node-ids-exhausted.error';
+import { NodeLease, type NodeLeaseOptions } from './node-lease';
 
 describe('NodeLease (real Redis)', () => {
   let redis: RedisServer;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { ClockMovedBackwardsError, isClockMovedBackwardsError, isTsidUnavailableError, TsidGenerator } from '.';
+import { ClockMovedBackwardsError, isClockMovedBackwardsError, isTsidUnavailableError } from '.';
+import { TsidGenerator } from './tsid.generator';
 
 const T0 = Date.UTC(2025, 0, 1);
 const open = { after: -Infinity, until: Infinity };

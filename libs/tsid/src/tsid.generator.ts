@@ -23,6 +23,9 @@ export interface IssueWindow {
   until: number;
 }
 
+/** Whether an ID could be issued now and with which node ID, or why not (the message `generate()` would throw). */
+export type TsidStatus = { available: true; nodeId: number; until: number } | { available: false; reason: string };
+
 /**
  * Strictly monotonic TSIDs for one process. Every call reads the clock once; the string is built from a prefix
  * cached per millisecond plus one to three table lookups, with no BigInt.
@@ -82,7 +85,7 @@ export class TsidGenerator {
   }
 
   /** Whether an ID could be issued now, and if not, why (the message `generate()` would throw). */
-  status(): { available: true; nodeId: number; until: number } | { available: false; reason: string } {
+  status(): TsidStatus {
     const now = Math.max(this.clock(), this.last);
     if (this.until === -Infinity || now > this.until || now <= this.after) {
       return { available: false, reason: this.unavailable(now).message };

@@ -15,7 +15,7 @@ export class TsidHealthIndicator implements OnModuleInit {
       name: 'tsid',
       critical: true,
       check: () => {
-        const status = this.tsid.generator.status();
+        const status = this.tsid.status();
         return status.available
           ? { tsid: { status: 'up', nodeId: status.nodeId } }
           : { tsid: { status: 'down', message: status.reason } };

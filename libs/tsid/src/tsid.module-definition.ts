@@ -7,3 +7,5 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new Configurabl
   .build();
 
 export const RESOLVED_TSID_OPTIONS = Symbol('nestjs-reliability:tsid-options');
+/** The module's `TsidGenerator` (see `tsid-generator.provider.ts`). */
+export const TSID_GENERATOR = Symbol('nestjs-reliability:tsid-generator');

@@ -4,7 +4,8 @@ import { HealthModule, HealthRegistry, StartupGate } from '@nestjs-reliability/h
 import { MetricsModule, MetricsService } from '@nestjs-reliability/metrics';
 import type { Redis } from 'ioredis';
 import { type RedisServer, startRedis, waitFor } from '../../../test/support';
-import { isTsidUnavailableError, NodeLeaseService, TsidModule, type TsidModuleOptions, TsidService } from '.';
+import { isTsidUnavailableError, TsidModule, type TsidModuleOptions, TsidService } from '.';
+import { NodeLeaseService } from './node-lease.service';
 
 describe('TsidModule', () => {
   let redis: RedisServer;

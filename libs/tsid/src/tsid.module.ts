@@ -1,7 +1,8 @@
-import { Module } from '@nestjs/common';
+import { type ConfigurableModuleAsyncOptions, type DynamicModule, Module } from '@nestjs/common';
 import { NodeLeaseService } from './node-lease.service';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, RESOLVED_TSID_OPTIONS } from './tsid.module-definition';
-import { resolveTsidOptions } from './tsid.options';
+import { resolveTsidOptions, type TsidModuleOptions } from './tsid.options';
+import { tsidGeneratorProvider } from './tsid-generator.provider';
 import { TsidHealthIndicator } from './tsid.health';
 import { TsidService } from './tsid.service';
 
@@ -13,10 +14,23 @@ import { TsidService } from './tsid.service';
 @Module({
   providers: [
     { provide: RESOLVED_TSID_OPTIONS, useFactory: resolveTsidOptions, inject: [MODULE_OPTIONS_TOKEN] },
+    tsidGeneratorProvider,
     TsidService,
     NodeLeaseService,
     TsidHealthIndicator,
   ],
   exports: [TsidService],
 })
-export class TsidModule extends ConfigurableModuleClass {}
+export class TsidModule {
+  /** Global unless `isGlobal: false`. */
+  static forRoot(options: TsidModuleOptions & { isGlobal?: boolean }): DynamicModule {
+    return { ...ConfigurableModuleClass.forRoot(options), module: TsidModule };
+  }
+
+  /** Options from `useFactory` (with `inject`, `imports`), `useClass` or `useExisting`; global unless `isGlobal: false`. */
+  static forRootAsync(
+    options: ConfigurableModuleAsyncOptions<TsidModuleOptions> & { isGlobal?: boolean },
+  ): DynamicModule {
+    return { ...ConfigurableModuleClass.forRootAsync(options), module: TsidModule };
+  }
+}

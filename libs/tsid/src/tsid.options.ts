@@ -43,16 +43,19 @@ export interface ResolvedTsidOptions {
   exit: (code: number) => void;
 }
 
+/** The defaults, declared once (`lease.refreshIntervalMs` defaults to a third of `lease.ttlMs`). */
 export const TSID_DEFAULTS = {
-  ttlMs: 30_000,
-  keyPrefix: 'sys:tsid:',
+  nodeBits: DEFAULT_NODE_BITS,
+  epoch: DEFAULT_TSID_EPOCH,
+  lease: { ttlMs: 30_000, keyPrefix: 'sys:tsid:' },
   maxClockSkewMs: 1_000,
   maxClockBackwardMs: 1_000,
-};
+  clockOffsetMs: 0,
+} as const;
 
 export function resolveTsidOptions(options: TsidModuleOptions): ResolvedTsidOptions {
   const scope = 'TsidModule';
-  const nodeBits = checkInteger(scope, 'nodeBits', options.nodeBits ?? DEFAULT_NODE_BITS, 0, 20);
+  const nodeBits = checkInteger(scope, 'nodeBits', options.nodeBits ?? TSID_DEFAULTS.nodeBits, 0, 20);
   if ((options.nodeId === undefined) === (options.lease === undefined)) {
     throw new InvalidOptionError(
       scope,
@@ -65,7 +68,7 @@ export function resolveTsidOptions(options: TsidModuleOptions): ResolvedTsidOpti
     options.nodeId === undefined ? undefined : checkInteger(scope, 'nodeId', options.nodeId, 0, 2 ** nodeBits - 1);
   let lease: ResolvedTsidOptions['lease'];
   if (options.lease) {
-    const ttlMs = checkInteger(scope, 'lease.ttlMs', options.lease.ttlMs ?? TSID_DEFAULTS.ttlMs, 100);
+    const ttlMs = checkInteger(scope, 'lease.ttlMs', options.lease.ttlMs ?? TSID_DEFAULTS.lease.ttlMs, 100);
     const refreshIntervalMs = checkInteger(
       scope,
       'lease.refreshIntervalMs',
@@ -79,13 +82,19 @@ export function resolveTsidOptions(options: TsidModuleOptions): ResolvedTsidOpti
       redis: options.lease.redis,
       ttlMs,
       refreshIntervalMs,
-      keyPrefix: checkKeyPrefix(scope, 'lease.keyPrefix', options.lease.keyPrefix ?? TSID_DEFAULTS.keyPrefix),
+      keyPrefix: checkKeyPrefix(scope, 'lease.keyPrefix', options.lease.keyPrefix ?? TSID_DEFAULTS.lease.keyPrefix),
     };
   }
-  const offset = checkInteger(scope, 'clockOffsetMs', options.clockOffsetMs ?? 0, -86_400_000, 86_400_000);
+  const offset = checkInteger(
+    scope,
+    'clockOffsetMs',
+    options.clockOffsetMs ?? TSID_DEFAULTS.clockOffsetMs,
+    -86_400_000,
+    86_400_000,
+  );
   return {
     nodeBits,
-    epoch: options.epoch ?? DEFAULT_TSID_EPOCH,
+    epoch: options.epoch ?? TSID_DEFAULTS.epoch,
     nodeId,
     lease,
     maxClockSkewMs: checkInteger(scope, 'maxClockSkewMs', options.maxClockSkewMs ?? TSID_DEFAULTS.maxClockSkewMs, 0),

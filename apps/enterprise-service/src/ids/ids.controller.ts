@@ -38,7 +38,7 @@ export class IdsController {
   decode(@Param('id') id: string): { id: string; timestamp: string; nodeId: number; counter: number } {
     try {
       const { timestamp, nodeId, counter } = this.tsid.decode(id);
-      return { id: this.tsid.codec.normalize(id), timestamp: new Date(timestamp).toISOString(), nodeId, counter };
+      return { id: this.tsid.normalize(id), timestamp: new Date(timestamp).toISOString(), nodeId, counter };
     } catch (error) {
       if (isInvalidTsidError(error)) throw new BadRequestException(error.message);
       throw error;

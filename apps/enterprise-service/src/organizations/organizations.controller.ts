@@ -20,7 +20,7 @@ export class OrganizationsController {
   findOne(@Param('id') id: string): Promise<OrganizationView> {
     let canonical: string;
     try {
-      canonical = this.tsid.codec.normalize(id);
+      canonical = this.tsid.normalize(id);
     } catch (error) {
       if (isInvalidTsidError(error)) throw new BadRequestException(`"${id.slice(0, 64)}" is not an organization id.`);
       throw error;
