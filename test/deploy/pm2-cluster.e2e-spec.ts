@@ -9,40 +9,56 @@ import yaml from 'js-yaml';
 import type { Redis } from 'ioredis';
 import { freePort, type RedisServer, startRedis, UNREACHABLE_MONGODB_URI, waitFor } from '../support';
 import { spawnTracked } from '../support/child-processes';
+import { metricSamples } from '../support/metrics-text';
 import { ROOT, tool } from './deploy-support';
 
 const PM2 = join(ROOT, 'node_modules', '.bin', 'pm2');
 const WORKERS = 2;
 const APP = 'enterprise-service';
 const PING_TOTAL = `enterprise_service_http_requests_total{route="/demo/ping"}`;
+// Held in flight across each reload: far longer than the control's reload takes to kill every old worker (a second or
+// so, see the control), shorter than what a draining worker waits for it (SHUTDOWN_DRAIN_DELAY_MS 1 s +
+// SHUTDOWN_TIMEOUT_MS 10 s, both within kill_timeout).
+const IN_FLIGHT_MS = 8_000;
 
 interface Pm2Process {
+  name: string;
   pid: number;
   pm2_env: { status: string; restart_time: number; NODE_APP_INSTANCE: number };
+}
+
+interface App {
+  name: string;
+  port: number;
+  /** Worker i serves /metrics on metricsPort + i. */
+  metricsPort: number;
+}
+
+/** One GET: its status, or a rejection on a socket error. Keep-alive reuses fetch's pool; otherwise a new connection. */
+function get(port: number, path: string, keepAlive: boolean): Promise<number> {
+  return keepAlive
+    ? fetch(`http://127.0.0.1:${port}${path}`).then(async (response) => {
+        await response.arrayBuffer();
+        return response.status;
+      })
+    : new Promise<number>((resolve, reject) => {
+        const req = request({ port, host: '127.0.0.1', path, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject);
+        req.end();
+      });
 }
 
 /** Fires GETs at `port` from `loops` concurrent clients until stopped, counting answers and failures. */
 function steadyLoad(port: number, loops: number, keepAlive: boolean) {
   const counts = { ok: 0, non2xx: 0, errors: 0 };
   let running = true;
-  const once = () =>
-    keepAlive
-      ? fetch(`http://127.0.0.1:${port}/demo/ping`).then(async (response) => {
-          await response.arrayBuffer();
-          return response.status;
-        })
-      : new Promise<number>((resolve, reject) => {
-          const req = request({ port, host: '127.0.0.1', path: '/demo/ping', agent: false }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode!));
-          });
-          req.on('error', reject);
-          req.end();
-        });
   const loop = async () => {
     while (running) {
       try {
-        const status = await once();
+        const status = await get(port, '/demo/ping', keepAlive);
         if (status >= 200 && status < 300) counts.ok++;
         else counts.non2xx++;
       } catch {
@@ -65,8 +81,7 @@ describe(`PM2 cluster mode with the real pm2 (${WORKERS} workers, deploy/pm2/eco
   const home = mkdtempSync(join(tmpdir(), 'pm2-home-'));
   let redis: RedisServer;
   let admin: Redis;
-  let port: number;
-  let metricsPort: number;
+  let main: App;
 
   // Never the user's ~/.pm2: a daemon of its own, killed after the suite.
   const pm2 = async (...args: string[]) =>
@@ -77,40 +92,98 @@ describe(`PM2 cluster mode with the real pm2 (${WORKERS} workers, deploy/pm2/eco
         timeout: 120_000,
       })
     ).stdout;
-  const workers = async () => ((JSON.parse(await pm2('jlist')) as Pm2Process[]) ?? []).filter(Boolean);
+  const workers = async (app = APP) =>
+    ((JSON.parse(await pm2('jlist')) as Pm2Process[]) ?? []).filter((w) => w?.name === app);
   const nodeKeys = async () => {
     const keys = await admin.keys('sys:tsid:node:*');
     return Promise.all(keys.map(async (key) => ({ key, token: (await admin.get(key)) ?? '' })));
   };
-  const allOnline = async () => {
-    const list = await workers();
+  const allOnline = async (app = APP) => {
+    const list = await workers(app);
     return list.length === WORKERS && list.every((w) => w.pm2_env.status === 'online') && list;
+  };
+  /** Requests received and not yet answered across `app`'s workers (each worker's in-flight gauge). */
+  const inFlight = async (app: App) => {
+    let total = 0;
+    for (let i = 0; i < WORKERS; i++) {
+      const text = await (await fetch(`http://127.0.0.1:${app.metricsPort + i}/metrics`)).text();
+      for (const value of metricSamples(text, 'enterprise_service_http_requests_in_flight').values()) total += value;
+    }
+    return total;
+  };
+
+  /** Starts `app` from the real ecosystem file, with this test's ports and dependencies, plus `options` and `env`. */
+  const startApp = async (app: App, options: object = {}, env: Record<string, string> = {}) => {
+    const file = join(home, `${app.name}.config.js`);
+    const appOptions = { ...options, name: app.name, instances: WORKERS };
+    const appEnv = {
+      PORT: String(app.port),
+      METRICS_PORT: String(app.metricsPort),
+      REDIS_URL: redis.url,
+      MONGODB_URI: UNREACHABLE_MONGODB_URI,
+      HEALTH_READINESS_INCLUDE: 'memory,tsid',
+      DEMO_ENDPOINTS: 'true',
+      SHUTDOWN_DRAIN_DELAY_MS: '1000',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+      LOG_LEVEL: 'warn',
+      ...env,
+    };
+    writeFileSync(
+      file,
+      `const base = require(${JSON.stringify(join(ROOT, 'deploy', 'pm2', 'ecosystem.config.js'))}).apps[0];
+module.exports = { apps: [{ ...base, ...${JSON.stringify(appOptions)}, env: { ...base.env, ...${JSON.stringify(appEnv)} } }] };\n`,
+    );
+    await pm2('start', file);
+    await waitFor(`every ${app.name} worker online`, () => allOnline(app.name), 60_000);
+    await waitFor(
+      `${app.name} to be ready`,
+      async () => (await fetch(`http://127.0.0.1:${app.port}/health/readiness`)).ok,
+    );
+  };
+
+  /**
+   * `pm2 reload` of `app` under steady keep-alive and non-keep-alive load, with one slow request held in flight on
+   * an old worker from before the reload. Logs the figures and returns what the clients saw.
+   */
+  const reloadUnderLoad = async (app: App) => {
+    const pidsBefore = (await workers(app.name)).map((w) => w.pid);
+    // Sent alone, so the in-flight gauge can only be counting it: an old worker holds it when the reload starts.
+    const held = get(app.port, `/demo/slow?ms=${IN_FLIGHT_MS}`, false).then(
+      (status) => `answered ${status}`,
+      (error: Error) => `socket error (${error.message})`,
+    );
+    await waitFor('an old worker to hold the slow request', async () => (await inFlight(app)) === 1);
+    const keepAlive = steadyLoad(app.port, 5, true);
+    const fresh = steadyLoad(app.port, 5, false);
+    await waitFor('load to flow', () => keepAlive.counts.ok > 100 && fresh.counts.ok > 100);
+    const reloadStarted = performance.now();
+    await pm2('reload', app.name);
+    const reloadMs = Math.round(performance.now() - reloadStarted);
+    await waitFor(
+      'the old workers to be gone',
+      async () => {
+        const list = await allOnline(app.name);
+        return list && list.every((w) => !pidsBefore.includes(w.pid));
+      },
+      60_000,
+    );
+    const served = keepAlive.counts.ok + fresh.counts.ok;
+    await waitFor('load to flow on the new workers', () => keepAlive.counts.ok + fresh.counts.ok > served + 100);
+    const [k, f] = await Promise.all([keepAlive.stop(), fresh.stop()]);
+    const slow = await held;
+    console.log(
+      `pm2 reload of ${WORKERS} ${app.name} workers took ${reloadMs} ms; keep-alive: ${k.ok} answered, ` +
+        `${k.non2xx} non-2xx, ${k.errors} socket errors; non-keep-alive: ${f.ok} answered, ${f.non2xx} non-2xx, ` +
+        `${f.errors} socket errors; the ${IN_FLIGHT_MS} ms request in flight: ${slow}`,
+    );
+    return { keepAlive: k, fresh: f, slow };
   };
 
   beforeAll(async () => {
     redis = await startRedis();
     admin = redis.client();
-    port = await freePort();
-    metricsPort = await freePort();
-    // The real ecosystem file, with this test's ports and dependencies.
-    writeFileSync(
-      join(home, 'ecosystem.config.js'),
-      `const base = require(${JSON.stringify(join(ROOT, 'deploy', 'pm2', 'ecosystem.config.js'))}).apps[0];
-module.exports = { apps: [{ ...base, instances: ${WORKERS}, env: { ...base.env, ${JSON.stringify({
-        PORT: String(port),
-        METRICS_PORT: String(metricsPort),
-        REDIS_URL: redis.url,
-        MONGODB_URI: UNREACHABLE_MONGODB_URI,
-        HEALTH_READINESS_INCLUDE: 'memory,tsid',
-        DEMO_ENDPOINTS: 'true',
-        SHUTDOWN_DRAIN_DELAY_MS: '1000',
-        SHUTDOWN_TIMEOUT_MS: '10000',
-        LOG_LEVEL: 'warn',
-      }).slice(1, -1)} } }] };\n`,
-    );
-    await pm2('start', join(home, 'ecosystem.config.js'));
-    await waitFor('every worker online', allOnline, 60_000);
-    await waitFor('the cluster to be ready', async () => (await fetch(`http://127.0.0.1:${port}/health/readiness`)).ok);
+    main = { name: APP, port: await freePort(), metricsPort: await freePort() };
+    await startApp(main);
   }, 120_000);
 
   afterAll(async () => {
@@ -130,7 +203,7 @@ module.exports = { apps: [{ ...base, instances: ${WORKERS}, env: { ...base.env, 
     const dir = mkdtempSync(join(tmpdir(), 'pm2-prometheus-'));
     const promPort = await freePort();
     const prometheusUrl = `http://127.0.0.1:${promPort}`;
-    const targets = Array.from({ length: WORKERS }, (_, i) => `127.0.0.1:${metricsPort + i}`);
+    const targets = Array.from({ length: WORKERS }, (_, i) => `127.0.0.1:${main.metricsPort + i}`);
     writeFileSync(
       join(dir, 'prometheus.yml'),
       yaml.dump({
@@ -163,7 +236,7 @@ module.exports = { apps: [{ ...base, instances: ${WORKERS}, env: { ...base.env, 
       // New connections, so the cluster's round robin spreads them over the workers.
       const sent = 40;
       for (let i = 0; i < sent; i++) {
-        const response = await fetch(`http://127.0.0.1:${port}/demo/ping`, { headers: { connection: 'close' } });
+        const response = await fetch(`http://127.0.0.1:${main.port}/demo/ping`, { headers: { connection: 'close' } });
         expect(response.status).toBe(200);
       }
       const perWorker = await waitFor(
@@ -201,32 +274,36 @@ module.exports = { apps: [{ ...base, instances: ${WORKERS}, env: { ...base.env, 
     expect((await nodeKeys()).map(({ token }) => Number(token.split(':')[1])).sort()).toEqual(pids.sort());
   }, 90_000);
 
-  it('answers every request through `pm2 reload` under steady keep-alive and non-keep-alive load', async () => {
-    const pidsBefore = (await workers()).map((w) => w.pid);
-    const keepAlive = steadyLoad(port, 5, true);
-    const fresh = steadyLoad(port, 5, false);
-    await waitFor('load to flow', () => keepAlive.counts.ok > 100 && fresh.counts.ok > 100);
-    const reloadStarted = performance.now();
-    await pm2('reload', APP);
-    const reloadMs = Math.round(performance.now() - reloadStarted);
-    await waitFor(
-      'the old workers to be gone',
-      async () => {
-        const list = await allOnline();
-        return list && list.every((w) => !pidsBefore.includes(w.pid));
-      },
-      60_000,
-    );
-    const served = keepAlive.counts.ok + fresh.counts.ok;
-    await waitFor('load to flow on the new workers', () => keepAlive.counts.ok + fresh.counts.ok > served + 100);
-    const [k, f] = await Promise.all([keepAlive.stop(), fresh.stop()]);
-    console.log(
-      `pm2 reload of ${WORKERS} workers took ${reloadMs} ms; keep-alive: ${k.ok} answered, ${k.non2xx} non-2xx, ` +
-        `${k.errors} socket errors; non-keep-alive: ${f.ok} answered, ${f.non2xx} non-2xx, ${f.errors} socket errors`,
-    );
-    expect({ keepAlive: k, fresh: f }).toEqual({
-      keepAlive: { ok: k.ok, non2xx: 0, errors: 0 },
-      fresh: { ok: f.ok, non2xx: 0, errors: 0 },
+  it(`answers every request through \`pm2 reload\` under steady keep-alive and non-keep-alive load, one in flight for ${IN_FLIGHT_MS} ms among them`, async () => {
+    const { keepAlive, fresh, slow } = await reloadUnderLoad(main);
+    expect({ keepAlive, fresh, slow }).toEqual({
+      keepAlive: { ok: keepAlive.ok, non2xx: 0, errors: 0 },
+      fresh: { ok: fresh.ok, non2xx: 0, errors: 0 },
+      slow: 'answered 200',
     });
+  }, 180_000);
+
+  it('control: the same reload loses requests when PM2 neither waits for ready nor lets the old worker drain', async () => {
+    // The mechanism off: PM2 stops each old worker 1 ms after its successor process is up, not once it is ready
+    // (wait_ready off, listen_timeout 1 ms), and SIGKILLs it 100 ms after SIGINT (kill_timeout; 0 would mean
+    // PM2's default of 1.6 s), with no drain delay.
+    // A failure is certain, not likely: the slow request is in flight on an old worker when the reload starts, and
+    // the reload kills both old workers one after the other, each a process fork + 1 ms + 100 ms after the last,
+    // without waiting for any worker's start-up: a second or so, while the request needs IN_FLIGHT_MS to be
+    // answered. SIGKILL closes its connection with no response. Were the reload ever slower than IN_FLIGHT_MS, the
+    // request would be answered and this test would fail: it cannot pass by luck.
+    const unguarded = { name: `${APP}-unguarded`, port: await freePort(), metricsPort: await freePort() };
+    // The same Redis, whose TSID quarantine is over: a Redis of its own would hold these workers unready for 31 s.
+    await startApp(
+      unguarded,
+      { wait_ready: false, listen_timeout: 1, kill_timeout: 100 },
+      { SHUTDOWN_DRAIN_DELAY_MS: '0' },
+    );
+    try {
+      const { slow } = await reloadUnderLoad(unguarded);
+      expect(slow).toMatch(/^socket error/);
+    } finally {
+      await pm2('delete', unguarded.name);
+    }
   }, 180_000);
 });
