@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
-import { HEALTH_CHECK_REGISTRY, type HealthCheckRegistry, type HealthCheckResult } from '@nestjs-reliability/common';
+import { type CheckResult, HEALTH_CHECK_REGISTRY, type HealthCheckRegistry } from '@nestjs-reliability/common';
 import { RESILIENCE_OPTIONS } from './resilience.module-definition';
 import type { ResilienceModuleOptions } from './resilience.options';
 import { ResilienceRuntime } from '../pipeline/resilience.runtime';
@@ -31,7 +31,7 @@ export class CircuitBreakersHealth implements OnModuleInit {
     });
   }
 
-  check(): HealthCheckResult {
+  check(): CheckResult {
     const open: string[] = [];
     const halfOpen: string[] = [];
     const breakers = this.runtime.breakers.list();
