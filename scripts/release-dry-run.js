@@ -6,7 +6,6 @@ const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-const PENDING = require('./pending-packages.json');
 const run = (args, options = {}) => execFileSync('npm', args, { cwd: root, encoding: 'utf8', ...options });
 
 console.log('== build:packages');
@@ -33,13 +32,8 @@ for (const pack of packs) {
     `\n${pack.name}@${pack.version}  ${pack.filename}  ${kb(pack.size)} packed, ${kb(pack.unpackedSize)} unpacked`,
   );
   for (const file of pack.files) console.log(`  ${kb(file.size).padStart(9)}  ${file.path}`);
-  // A pending package is packed and listed, but its CHANGELOG is not required until it joins.
-  const pending = Object.keys(PENDING).some((dir) => pack.name.endsWith(`/${dir.split('/').pop()}`));
   for (const path of REQUIRED) {
-    if (paths.includes(path)) continue;
-    if (pending && path === 'CHANGELOG.md')
-      console.log(`  (no CHANGELOG.md yet: listed in scripts/pending-packages.json)`);
-    else problems.push(`${pack.name}: ${path} is missing`);
+    if (!paths.includes(path)) problems.push(`${pack.name}: ${path} is missing`);
   }
   for (const path of paths) {
     if (FORBIDDEN.some((pattern) => pattern.test(path))) problems.push(`${pack.name}: ${path} must not be published`);

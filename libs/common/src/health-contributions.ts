@@ -1,5 +1,8 @@
-/** One check's result, shaped like @nestjs/terminus's `HealthIndicatorResult` (`{ [name]: { status, ...details } }`). */
-export type HealthCheckResult = Record<string, { status: 'up' | 'down'; [detail: string]: unknown }>;
+/**
+ * One check's result, shaped like @nestjs/terminus's `HealthIndicatorResult` (`{ [name]: { status, ...details } }`).
+ * Not named `HealthCheckResult`: terminus exports that name for the answer of a whole health check.
+ */
+export type CheckResult = Record<string, { status: 'up' | 'down'; [detail: string]: unknown }>;
 
 /**
  * A check that takes part in readiness, registered through `HealthCheckRegistry.register`. A check that throws,
@@ -12,7 +15,7 @@ export interface HealthCheckDefinition {
   critical?: boolean;
   /** Longest time the check may take before it counts as down. Default: the health module's `checkTimeoutMs`. */
   timeoutMs?: number;
-  check(): Promise<HealthCheckResult> | HealthCheckResult;
+  check(): Promise<CheckResult> | CheckResult;
 }
 
 /** Where packages add readiness checks; `@nestjs-reliability/health` provides it under `HEALTH_CHECK_REGISTRY`. */

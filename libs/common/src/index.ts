@@ -21,9 +21,9 @@ export {
 export type { InFlightRequests, ShutdownCoordinator } from './shutdown-coordinator';
 export type { AnyMethod } from './method-wrapper';
 export type {
+  CheckResult,
   HealthCheckDefinition,
   HealthCheckRegistry,
-  HealthCheckResult,
   StartupGate,
   StartupHold,
 } from './health-contributions';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { HealthCheckDefinition, HealthCheckResult } from '@nestjs-reliability/common';
+import type { CheckResult, HealthCheckDefinition } from '@nestjs-reliability/common';
 import { redactSecrets } from './redact-secrets';
 
 /** `ok`: up. `degraded`: a non-critical check is down (readiness still 200). `down`: a critical check is down. */
@@ -126,7 +126,7 @@ export class HealthCheckRunner {
   }
 }
 
-function verdictOf(name: string, result: HealthCheckResult): Verdict {
+function verdictOf(name: string, result: CheckResult): Verdict {
   const detail = result[name] ?? Object.values(result)[0];
   if (detail?.status === 'up') return { up: true };
   const message = [detail?.message, detail?.reason, detail?.error].find((value) => typeof value === 'string');

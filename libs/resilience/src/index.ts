@@ -2,6 +2,7 @@
 // types, and the predicates its options compose. The policies behind them are internal.
 export { ResilienceModule } from './nest/resilience.module';
 export type { ResilienceModuleOptions } from './nest/resilience.options';
+export { RESILIENCE_DEFAULTS } from './resilience.defaults';
 export { ResilienceService } from './nest/resilience.service';
 export { Bulkhead } from './nest/bulkhead.decorator';
 export { CallTimeout } from './nest/call-timeout.decorator';
@@ -26,7 +27,7 @@ export type {
   RetrySpec,
   TimeoutSpec,
 } from './pipeline/policy-spec';
-export type { BackoffOptions, Jitter } from './retry/backoff';
+export type { Jitter } from './retry/backoff';
 export type { RetryBudgetOptions } from './retry/retry-budget';
 export type { ErrorClass, RetryEvent, RetryOptions } from './retry/retry.options';
 export type { CircuitBreakerOptions } from './breaker/circuit-breaker.options';

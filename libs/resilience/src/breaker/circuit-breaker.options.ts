@@ -1,5 +1,6 @@
 import { checkInteger, checkNumber, InvalidOptionError } from '@nestjs-reliability/common';
 import { isBulkheadRejectedError } from '../errors/bulkhead-rejected.error';
+import { RESILIENCE_DEFAULTS } from '../resilience.defaults';
 import { isClientError } from '../retry/error-classification';
 import type { BreakerStrategy } from './breaker-strategy';
 import { FailureCountStrategy } from './failure-count.strategy';
@@ -35,14 +36,6 @@ export interface ResolvedCircuitBreakerOptions {
   createStrategy: () => BreakerStrategy;
 }
 
-export const CIRCUIT_BREAKER_DEFAULTS = {
-  failureThreshold: 5,
-  minimumCalls: 10,
-  window: 10_000,
-  resetTimeout: 30_000,
-  successThreshold: 2,
-};
-
 /** Default failure classification; a bulkhead rejection is local load shedding, not a sign the dependency is down. */
 export const defaultIsFailure = (error: unknown): boolean => !isClientError(error) && !isBulkheadRejectedError(error);
 
@@ -50,7 +43,7 @@ export function resolveCircuitBreakerOptions(
   scope: string,
   options: CircuitBreakerOptions = {},
 ): ResolvedCircuitBreakerOptions {
-  const o = { ...CIRCUIT_BREAKER_DEFAULTS, ...options };
+  const o = { ...RESILIENCE_DEFAULTS.circuitBreaker, ...options };
   const window = checkNumber(scope, 'window', o.window, 1);
   const successThreshold = checkInteger(scope, 'successThreshold', o.successThreshold, 1, 1000);
   const halfOpenMaxCalls = checkInteger(

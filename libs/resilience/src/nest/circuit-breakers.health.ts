@@ -1,8 +1,9 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
-import { HEALTH_CHECK_REGISTRY, type HealthCheckRegistry, type HealthCheckResult } from '@nestjs-reliability/common';
+import { type CheckResult, HEALTH_CHECK_REGISTRY, type HealthCheckRegistry } from '@nestjs-reliability/common';
 import { RESILIENCE_OPTIONS } from './resilience.module-definition';
 import type { ResilienceModuleOptions } from './resilience.options';
 import { ResilienceRuntime } from '../pipeline/resilience.runtime';
+import { RESILIENCE_DEFAULTS } from '../resilience.defaults';
 
 /**
  * Readiness check `circuit-breakers`: down, listing them, while any breaker is open or half-open. Registered
@@ -18,19 +19,19 @@ export class CircuitBreakersHealth implements OnModuleInit {
     private readonly runtime: ResilienceRuntime,
     @Optional() @Inject(HEALTH_CHECK_REGISTRY) private readonly registry?: HealthCheckRegistry,
   ) {
-    this.name = options.health?.name ?? 'circuit-breakers';
+    this.name = options.health?.name ?? RESILIENCE_DEFAULTS.health.name;
   }
 
   onModuleInit(): void {
-    if (this.registry === undefined || this.options.health?.enabled === false) return;
+    if (this.registry === undefined || !(this.options.health?.enabled ?? RESILIENCE_DEFAULTS.health.enabled)) return;
     this.registry.register({
       name: this.name,
-      critical: this.options.health?.critical ?? false,
+      critical: this.options.health?.critical ?? RESILIENCE_DEFAULTS.health.critical,
       check: () => this.check(),
     });
   }
 
-  check(): HealthCheckResult {
+  check(): CheckResult {
     const open: string[] = [];
     const halfOpen: string[] = [];
     const breakers = this.runtime.breakers.list();

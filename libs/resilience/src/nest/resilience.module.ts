@@ -1,8 +1,9 @@
-import { Module } from '@nestjs/common';
+import { type ConfigurableModuleAsyncOptions, type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { CircuitBreakersHealth } from './circuit-breakers.health';
 import { ConfigurableModuleClass } from './resilience.module-definition';
 import { ResilienceExplorer } from './resilience.explorer';
+import type { ResilienceModuleOptions } from './resilience.options';
 import { resilienceRuntimeProvider } from './resilience-runtime.provider';
 import { ResilienceService } from './resilience.service';
 
@@ -16,4 +17,16 @@ import { ResilienceService } from './resilience.service';
   providers: [resilienceRuntimeProvider, ResilienceService, ResilienceExplorer, CircuitBreakersHealth],
   exports: [ResilienceService],
 })
-export class ResilienceModule extends ConfigurableModuleClass {}
+export class ResilienceModule {
+  /** Global unless `isGlobal: false`. */
+  static forRoot(options: ResilienceModuleOptions & { isGlobal?: boolean }): DynamicModule {
+    return { ...ConfigurableModuleClass.forRoot(options), module: ResilienceModule };
+  }
+
+  /** Options from `useFactory` (with `inject`, `imports`), `useClass` or `useExisting`; global unless `isGlobal: false`. */
+  static forRootAsync(
+    options: ConfigurableModuleAsyncOptions<ResilienceModuleOptions> & { isGlobal?: boolean },
+  ): DynamicModule {
+    return { ...ConfigurableModuleClass.forRootAsync(options), module: ResilienceModule };
+  }
+}

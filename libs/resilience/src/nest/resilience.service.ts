@@ -17,6 +17,7 @@ function callWithSignal(this: unknown, ...args: unknown[]): unknown {
 export class ResilienceService implements OnModuleInit, OnModuleDestroy {
   private readonly policies = new Map<string, Invoke>();
 
+  /** @internal Nest constructs it. */
   constructor(private readonly runtime: ResilienceRuntime) {}
 
   onModuleInit(): void {

@@ -7,6 +7,7 @@ import { FallbackPolicy } from '../fallback/fallback.policy';
 import { resolveRetryOptions, type RetryOptions } from '../retry/retry.options';
 import { RetryPolicy } from '../retry/retry.policy';
 import { currentAbortSignal } from '@nestjs-reliability/common';
+import { RESILIENCE_DEFAULTS } from '../resilience.defaults';
 import { TimeoutPolicy } from '../timeout/timeout.policy';
 import type { PolicySpec } from './policy-spec';
 import type { ResilienceListener } from './resilience-listener';
@@ -104,7 +105,7 @@ export class ResilienceRuntime {
       const bulkhead = new BulkheadPolicy(
         label,
         checkInteger(scope, 'maxConcurrent', spec.bulkhead.maxConcurrent, 1),
-        checkInteger(scope, 'maxQueue', spec.bulkhead.maxQueue ?? 0, 0),
+        checkInteger(scope, 'maxQueue', spec.bulkhead.maxQueue ?? RESILIENCE_DEFAULTS.bulkhead.maxQueue, 0),
       );
       const inner = invoke;
       invoke = (self, args) => bulkhead.execute(() => inner(self, args));
@@ -119,7 +120,7 @@ export class ResilienceRuntime {
 
     let fixedBreaker: CircuitBreakerPolicy | undefined;
     if (spec.circuitBreaker) {
-      const { name, key, maxKeys = 100, ...options } = spec.circuitBreaker;
+      const { name, key, maxKeys = RESILIENCE_DEFAULTS.circuitBreaker.maxKeys, ...options } = spec.circuitBreaker;
       const scope = `${operation} @CircuitBreaker`;
       const resolved = resolveCircuitBreakerOptions(scope, options);
       const inner = invoke;

@@ -1,4 +1,5 @@
 import { checkInteger, checkNumber } from '@nestjs-reliability/common';
+import { RESILIENCE_DEFAULTS } from '../resilience.defaults';
 import { coarseNow } from './coarse-clock';
 
 export interface RetryBudgetOptions {
@@ -9,8 +10,6 @@ export interface RetryBudgetOptions {
   /** Length of the sliding window, whole seconds. Default 10. */
   windowSeconds?: number;
 }
-
-export const RETRY_BUDGET_DEFAULTS: Required<RetryBudgetOptions> = { ratio: 0.1, minPerSecond: 3, windowSeconds: 10 };
 
 /**
  * Finagle-style retry budget for one operation: within a sliding window of `windowSeconds` one-second buckets,
@@ -30,7 +29,7 @@ export class RetryBudget {
     options: RetryBudgetOptions = {},
     private readonly clock: () => number = coarseNow,
   ) {
-    const o = { ...RETRY_BUDGET_DEFAULTS, ...options };
+    const o = { ...RESILIENCE_DEFAULTS.retry.retryBudget, ...options };
     this.ratio = checkNumber(scope, 'retryBudget.ratio', o.ratio, 0);
     const windowSeconds = checkInteger(scope, 'retryBudget.windowSeconds', o.windowSeconds, 1, 3600);
     this.reserve = checkNumber(scope, 'retryBudget.minPerSecond', o.minPerSecond, 0) * windowSeconds;

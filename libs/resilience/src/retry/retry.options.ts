@@ -1,4 +1,5 @@
 import { checkInteger, checkNumber, checkOneOf, InvalidOptionError } from '@nestjs-reliability/common';
+import { RESILIENCE_DEFAULTS } from '../resilience.defaults';
 import { JITTERS, type BackoffOptions, type Jitter } from './backoff';
 import { isTransientError } from './error-classification';
 import type { RetryBudgetOptions } from './retry-budget';
@@ -44,17 +45,9 @@ export interface ResolvedRetryOptions extends BackoffOptions {
   retryBudget: RetryBudgetOptions | false;
 }
 
-export const RETRY_DEFAULTS = {
-  maxAttempts: 3,
-  initialDelay: 100,
-  maxDelay: 10_000,
-  factor: 2,
-  jitter: 'full' as Jitter,
-};
-
 /** Validates and fills in defaults; `scope` names the method or policy in error messages. */
 export function resolveRetryOptions(scope: string, options: RetryOptions = {}): ResolvedRetryOptions {
-  const o = { ...RETRY_DEFAULTS, ...options };
+  const o = { ...RESILIENCE_DEFAULTS.retry, ...options };
   const initialDelay = checkNumber(scope, 'initialDelay', o.initialDelay, 0);
   const retryOn = o.retryOn ?? isTransientError;
   if (typeof retryOn !== 'function' && !Array.isArray(retryOn)) {
@@ -75,6 +68,6 @@ export function resolveRetryOptions(scope: string, options: RetryOptions = {}): 
       ? (error) => classes.some((c) => error instanceof c)
       : (retryOn as ResolvedRetryOptions['retryOn']),
     onRetry: o.onRetry,
-    retryBudget: o.retryBudget ?? {},
+    retryBudget: o.retryBudget ?? RESILIENCE_DEFAULTS.retry.retryBudget,
   };
 }
