@@ -10,7 +10,7 @@ export {
   SHUTDOWN_COORDINATOR,
   STARTUP_GATE,
 } from './integration.tokens';
-export type { InFlightRequests, ShutdownCoordinator } from './shutdown-coordinator';
+export type { DrainableWork, InFlightRequests, ShutdownCoordinator } from './shutdown-coordinator';
 export type {
   HealthCheckDefinition,
   HealthCheckRegistry,
