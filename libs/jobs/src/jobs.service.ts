@@ -94,6 +94,7 @@ export class JobsService implements DrainableWork, OnModuleInit, OnApplicationBo
           `failed after ${worker.opts.maxStalledCount ?? BULLMQ_DEFAULTS.maxStalledCount} such recoveries`,
       );
     }
+    for (const worker of this.workers) worker.start();
     if (this.metrics && this.queues.length > 0) {
       this.counts = new QueueCounts(this.queues, this.metrics, this.options.countsRefreshMs);
       this.counts.start();

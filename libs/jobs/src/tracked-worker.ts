@@ -68,6 +68,17 @@ export class TrackedWorker {
     return recoveryBoundMs(this.worker.opts);
   }
 
+  /**
+   * Starts a worker created with `autorun: false` (so that no job is claimed before its events are watched). The
+   * worker waits for Redis if it is not there yet.
+   */
+  start(): void {
+    if (this.worker.opts.autorun !== false || this.worker.isRunning() || this.closing) return;
+    this.worker.run().catch((error: Error) => {
+      this.logger.error(`Worker of queue "${this.queue}" stopped: ${error.message}`);
+    });
+  }
+
   async claimStatus(): Promise<ClaimStatus> {
     const closing = this.closing !== undefined || this.worker.closing !== undefined;
     let connection: string | undefined;
