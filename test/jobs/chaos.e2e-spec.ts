@@ -76,11 +76,11 @@ describeWithMongo('provisioning jobs under crash chaos (3 real service processes
             await new Promise((resolve) => setTimeout(resolve, 50));
             continue;
           }
-          const answer = await createOrganization(up[sequence % up.length].url, `org-${sequence++}`, 5_000);
+          const answer = await createOrganization(up[sequence % up.length].url, `org-${sequence++}`, 2_000);
           if (answer.status === 201) acknowledged.push(String(answer.body!.id));
         }
       };
-      const clients = Promise.all(Array.from({ length: 8 }, client));
+      const clients = Promise.all(Array.from({ length: 12 }, client));
 
       // The driver: a SIGKILL or a SIGSTOP past the lock every ~1.5 s while clients create organizations.
       const driver = (async () => {
@@ -107,7 +107,11 @@ describeWithMongo('provisioning jobs under crash chaos (3 real service processes
 
       await waitFor(
         'every organization to be active',
-        async () => (await db.client().collection('organizations').countDocuments({ status: { $ne: 'active' } })) === 0,
+        async () =>
+          (await db
+            .client()
+            .collection('organizations')
+            .countDocuments({ status: { $ne: 'active' } })) === 0,
         40_000,
         200,
       );

@@ -34,6 +34,7 @@ export const BULLMQ_DEFAULTS = { lockDuration: 30_000, stalledInterval: 30_000, 
  */
 export function recoveryBoundMs(options: { lockDuration?: number; stalledInterval?: number }): number {
   return (
-    (options.lockDuration ?? BULLMQ_DEFAULTS.lockDuration) + (options.stalledInterval ?? BULLMQ_DEFAULTS.stalledInterval)
+    (options.lockDuration ?? BULLMQ_DEFAULTS.lockDuration) +
+    (options.stalledInterval ?? BULLMQ_DEFAULTS.stalledInterval)
   );
 }

@@ -19,11 +19,16 @@ import {
   SHUTDOWN_COORDINATOR,
   type ShutdownCoordinator,
 } from '@nestjs-reliability/common';
-import { type Job, type JobsOptions, Queue } from 'bullmq';
+import { type Job, type JobsOptions, Queue, type Worker } from 'bullmq';
 import { BULLMQ_DEFAULTS } from './claim-status';
 import { CORRELATION_FIELD } from './job-context';
 import { MODULE_OPTIONS_TOKEN } from './jobs.module-definition';
-import { checkWorkerOptions, type JobsModuleOptions, resolveJobsOptions, type ResolvedJobsOptions } from './jobs.options';
+import {
+  checkWorkerOptions,
+  type JobsModuleOptions,
+  resolveJobsOptions,
+  type ResolvedJobsOptions,
+} from './jobs.options';
 import { QueueCounts } from './queue-counts';
 import { TrackedWorker } from './tracked-worker';
 
@@ -61,7 +66,11 @@ export class JobsService implements DrainableWork, OnModuleInit, OnApplicationBo
   /** Enqueues a job carrying the current correlation id (e.g. the request's id) in `data.correlationId`. */
   add<D extends object>(queue: Queue, name: string, data: D, options?: JobsOptions): Promise<Job> {
     const correlationId = this.options.correlationId();
-    return queue.add(name, correlationId === undefined ? data : { ...data, [CORRELATION_FIELD]: correlationId }, options);
+    return queue.add(
+      name,
+      correlationId === undefined ? data : { ...data, [CORRELATION_FIELD]: correlationId },
+      options,
+    );
   }
 
   onModuleInit(): void {
@@ -79,10 +88,11 @@ export class JobsService implements DrainableWork, OnModuleInit, OnApplicationBo
     for (const wrapper of this.discovery.getProviders()) {
       const instance: unknown = wrapper.instance;
       if (instance instanceof WorkerHost) {
-        checkWorkerOptions(instance.worker.name, instance.worker.opts);
-        this.workers.push(new TrackedWorker(instance.worker, this.logger, this.outcomes()));
+        const worker: Worker = (instance as WorkerHost<Worker>).worker;
+        checkWorkerOptions(worker.name, worker.opts);
+        this.workers.push(new TrackedWorker(worker, this.logger, this.outcomes()));
       } else if (instance instanceof Queue) {
-        this.queues.push(instance);
+        this.queues.push(instance as Queue);
       }
     }
     for (const { worker, recoveryBoundMs } of this.workers) {

@@ -22,7 +22,10 @@ export class QueueCounts {
       metrics.gauge({ name: `jobs_${state}`, help, labelNames: ['queue'] });
     this.gauges = {
       waiting: gauge('waiting', 'Jobs waiting to be claimed (refreshed in the background).'),
-      active: gauge('active', 'Jobs claimed by a worker and not finished, on every instance (refreshed in the background).'),
+      active: gauge(
+        'active',
+        'Jobs claimed by a worker and not finished, on every instance (refreshed in the background).',
+      ),
       delayed: gauge('delayed', 'Jobs waiting for their delay or retry backoff (refreshed in the background).'),
       failed: gauge('failed', 'Jobs failed for good and kept in the queue (refreshed in the background).'),
     };

@@ -84,7 +84,10 @@ export class TrackedWorker {
     let connection: string | undefined;
     if (!closing) {
       // The client promise settles once the first connection is made; until then there is no status to read.
-      const client = await Promise.race([this.worker.client, new Promise<undefined>((r) => setImmediate(() => r(undefined)))]);
+      const client = await Promise.race([
+        this.worker.client,
+        new Promise<undefined>((r) => setImmediate(() => r(undefined))),
+      ]);
       connection = client?.status;
     }
     return claimStatus(this.queue, {

@@ -229,7 +229,9 @@ export class ShutdownSequence {
   private async drainWork(remainingMs: number, elapsed: () => number): Promise<void> {
     if (this.works.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, Math.max(0, remainingMs), 'timeout')));
+    const timedOut = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(resolve, Math.max(0, remainingMs), 'timeout')),
+    );
     const idle = Promise.all(this.works.map((work) => work.whenIdle().catch(() => undefined)));
     const outcome = await Promise.race([idle, timedOut]);
     clearTimeout(timer);

@@ -1,9 +1,4 @@
-import {
-  type BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection, InjectModel } from '@nestjs/mongoose';
 import { type Connection, ConnectionStates, type Model } from 'mongoose';
 import { Organization } from '../organizations/organization.schema';
@@ -12,6 +7,8 @@ import { ProvisioningService } from './provisioning.service';
 /** An organization still provisioning after this long may have lost its job (its instance died before enqueueing). */
 const GRACE_MS = 10_000;
 const INTERVAL_MS = 10_000;
+/** The first sweep comes soon after start: an instance restarted in a crash loop may never live a full interval. */
+const FIRST_SWEEP_MS = 1_000;
 const BATCH = 500;
 
 /**
@@ -32,7 +29,7 @@ export class ProvisioningSweeper implements OnApplicationBootstrap, BeforeApplic
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule(GRACE_MS);
+    this.schedule(FIRST_SWEEP_MS);
   }
 
   beforeApplicationShutdown(): void {
@@ -55,7 +52,10 @@ export class ProvisioningSweeper implements OnApplicationBootstrap, BeforeApplic
         .lean()
         .exec();
       for (const { _id } of stale) await this.provisioning.enqueue(_id);
-      if (stale.length > 0) this.logger.log(`${stale.length} organization(s) still provisioning after ${GRACE_MS} ms: their jobs are enqueued (again)`);
+      if (stale.length > 0)
+        this.logger.log(
+          `${stale.length} organization(s) still provisioning after ${GRACE_MS} ms: their jobs are enqueued (again)`,
+        );
     } catch (error) {
       this.logger.warn(`Sweeping organizations still provisioning failed: ${(error as Error).message}`);
     }
