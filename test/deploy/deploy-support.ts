@@ -81,14 +81,15 @@ export const CONTRACT_PATH = join(ROOT, 'apps', 'enterprise-service', 'CONTRACT.
 export function contract(): Contract {
   const text = readFileSync(CONTRACT_PATH, 'utf8');
   const env = new Map<string, string>();
-  for (const [, name, value] of text.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| ([^|]+) \|/gm)) {
+  // Cells may be padded (prettier aligns the tables).
+  for (const [, name, value] of text.matchAll(/^\| `([A-Z][A-Z0-9_]+)` *\| ([^|]+) \|/gm)) {
     env.set(name, value.trim().replace(/^`|`$/g, ''));
   }
   const endpoints = new Set(
-    [...text.matchAll(/^\| `((?:GET|POST|PUT|DELETE|PATCH) \/[^`]*)` \|/gm)].map((match) => match[1]),
+    [...text.matchAll(/^\| `((?:GET|POST|PUT|DELETE|PATCH) \/[^`]*)` *\|/gm)].map((match) => match[1]),
   );
   const exitCodes = new Map(
-    [...text.matchAll(/^\| (\d+) \| ([^|]+) \|/gm)].map((match) => [Number(match[1]), match[2].trim()] as const),
+    [...text.matchAll(/^\| (\d+) *\| ([^|]+) \|/gm)].map((match) => [Number(match[1]), match[2].trim()] as const),
   );
   return { env, endpoints, exitCodes };
 }
