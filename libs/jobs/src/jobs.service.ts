@@ -116,7 +116,7 @@ export class JobsService implements DrainableWork, OnModuleInit, OnApplicationBo
   }
 
   async whenIdle(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.stop()));
+    await Promise.all(this.workers.map((worker) => worker.whenIdle()));
   }
 
   async cut(): Promise<number> {
@@ -128,7 +128,7 @@ export class JobsService implements DrainableWork, OnModuleInit, OnApplicationBo
   /** After the HTTP requests (which enqueue) are answered: workers (if shutdown did not), then queues. */
   async beforeApplicationShutdown(): Promise<void> {
     this.counts?.stop();
-    await this.whenIdle();
+    await Promise.all(this.workers.map((worker) => worker.stop()));
     await Promise.all(this.queues.map((queue) => queue.close()));
   }
 

@@ -19,6 +19,8 @@ export interface JobOutcomes {
  */
 export class TrackedWorker {
   private readonly active = new Map<string, Job>();
+  /** Waiters of `whenIdle()`, released when the last active job settles. */
+  private idleWaiters: Array<() => void> = [];
   private closing: Promise<void> | undefined;
   private failing = false;
 
@@ -41,7 +43,7 @@ export class TrackedWorker {
     worker.on('lockRenewalFailed', (jobIds) => {
       for (const jobId of jobIds) {
         this.logger.warn(`Lost the lock of job ${jobId} of queue "${this.queue}"; abandoning this execution`);
-        this.active.delete(jobId);
+        this.forget(jobId);
         worker.cancelJob(jobId, 'lock lost');
       }
     });
@@ -98,6 +100,15 @@ export class TrackedWorker {
     });
   }
 
+  /**
+   * Resolves once no job is active here. The shutdown drain waits for this, not for the worker to close: closing
+   * also waits for its Redis connections, which can take as long as Redis is away, with nothing left to finish.
+   */
+  whenIdle(): Promise<void> {
+    if (this.active.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** Stops claiming at once; the active jobs run on, then the worker's connections close. */
   stop(): Promise<void> {
     this.closing ??= this.worker.close().catch((error: Error) => {
@@ -121,13 +132,19 @@ export class TrackedWorker {
         this.logger.warn(`Could not hand back job ${jobId} of queue "${this.queue}": ${(error as Error).message}`);
       }
     }
-    this.active.clear();
+    for (const jobId of [...this.active.keys()]) this.forget(jobId);
     this.worker.cancelAllJobs('shutdown timeout');
     return handedBack;
   }
 
+  private forget(jobId: string): void {
+    this.active.delete(jobId);
+    if (this.active.size > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
   private finished(job: Job, result: 'completed' | 'failed' | 'retried'): void {
-    this.active.delete(String(job.id));
+    this.forget(String(job.id));
     const durationMs = job.processedOn ? Date.now() - job.processedOn : undefined;
     this.outcomes.finished(this.queue, result, durationMs);
   }
