@@ -11,6 +11,11 @@ export interface TsidLeaseOptions {
   refreshIntervalMs?: number;
   /** Redis key prefix (default `sys:tsid:`); use a hash tag such as `{tsid}:` on Redis Cluster. */
   keyPrefix?: string;
+  /**
+   * Replicas that must acknowledge a lease write before it counts (default 0). Behind Sentinel, set it to the
+   * number of replicas so that no failover can lose a window in use (see README, "Failover").
+   */
+  replicaAcks?: number;
 }
 
 export interface TsidModuleOptions {
@@ -46,6 +51,7 @@ export interface ResolvedTsidOptions {
 export const TSID_DEFAULTS = {
   ttlMs: 30_000,
   keyPrefix: 'sys:tsid:',
+  replicaAcks: 0,
   maxClockSkewMs: 1_000,
   maxClockBackwardMs: 1_000,
 };
@@ -80,6 +86,13 @@ export function resolveTsidOptions(options: TsidModuleOptions): ResolvedTsidOpti
       ttlMs,
       refreshIntervalMs,
       keyPrefix: options.lease.keyPrefix ?? TSID_DEFAULTS.keyPrefix,
+      replicaAcks: checkInteger(
+        scope,
+        'lease.replicaAcks',
+        options.lease.replicaAcks ?? TSID_DEFAULTS.replicaAcks,
+        0,
+        100,
+      ),
     };
   }
   const offset = checkInteger(scope, 'clockOffsetMs', options.clockOffsetMs ?? 0, -86_400_000, 86_400_000);
