@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TsidCodec } from '@nestjs-reliability/tsid';
-import { promtoolProblems } from '../../libs/metrics/test/metrics-test-app';
+import { promtoolProblems } from '../support/metrics-text';
 import { FakeUpstream } from '../resilience/fake-upstream';
 import { type RedisServer, type ServiceProcess, startRedis, waitFor } from '../support';
 import { type ConsumerApp, installApp, packWorkspaces, removeDir } from './consumer-apps';

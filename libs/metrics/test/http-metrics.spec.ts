@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { waitFor } from '../../../test/support';
-import { promtoolProblems, samples, startTestApp, type AdapterName } from './metrics-test-app';
+import { metricSamples as samples, promtoolProblems } from '../../../test/support/metrics-text';
+import { startTestApp, type AdapterName } from './metrics-test-app';
 
 const ALLOW = { 'x-allow': '1' };
 

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { freePort } from '../../../test/support';
-import { samples, startTestApp, type AdapterName } from './metrics-test-app';
+import { metricSamples as samples } from '../../../test/support/metrics-text';
+import { startTestApp, type AdapterName } from './metrics-test-app';
 
 describe.each<AdapterName>(['express', 'fastify'])('metrics endpoint on %s', (adapter) => {
   describe('with a bearer token', () => {

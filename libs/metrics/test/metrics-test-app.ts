@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import {
   Body,
   type CanActivate,
@@ -94,22 +93,4 @@ export async function startTestApp(
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
-}
-
-/** `name{labels}` → value for every sample whose name starts with `prefix`. */
-export function samples(text: string, prefix: string): Map<string, number> {
-  const result = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || !line.startsWith(prefix)) continue;
-    const at = line.lastIndexOf(' ');
-    result.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return result;
-}
-
-/** What `promtool check metrics` says about an exposition (empty when it has nothing to report). */
-export function promtoolProblems(text: string): string {
-  const run = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (run.error) throw run.error;
-  return `${run.stdout}${run.stderr}`.trim() + (run.status === 0 ? '' : `\n(exit ${run.status})`);
 }
