@@ -1,8 +1,9 @@
 /**
  * One check's result, shaped like @nestjs/terminus's `HealthIndicatorResult` (`{ [name]: { status, ...details } }`).
+ * `degraded` (terminus 12) means still serving but impaired: reported, never failing readiness.
  * Not named `HealthCheckResult`: terminus exports that name for the answer of a whole health check.
  */
-export type CheckResult = Record<string, { status: 'up' | 'down'; [detail: string]: unknown }>;
+export type CheckResult = Record<string, { status: 'up' | 'degraded' | 'down'; [detail: string]: unknown }>;
 
 /**
  * A check that takes part in readiness, registered through `HealthCheckRegistry.register`. A check that throws,

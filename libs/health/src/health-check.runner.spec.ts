@@ -31,6 +31,16 @@ describe('HealthCheckRunner', () => {
     expect(snapshot.checks[1]).toMatchObject({ name: 'redis', status: 'degraded', reason: 'unreachable' });
   });
 
+  it("reports a critical check answering terminus 12's degraded as degraded, never down", async () => {
+    const degraded: HealthCheckDefinition = {
+      name: 'cache',
+      check: () => ({ cache: { status: 'degraded', message: 'serving stale entries' } }),
+    };
+    const snapshot = await runner([up('mongodb'), degraded]).refresh();
+    expect(snapshot.status).toBe('degraded');
+    expect(snapshot.checks[1]).toMatchObject({ name: 'cache', status: 'degraded', reason: 'serving stale entries' });
+  });
+
   it('is down when a critical check is down, whatever the others say', async () => {
     const snapshot = await runner([down('mongodb', true), down('redis', false)]).refresh();
     expect(snapshot.status).toBe('down');

@@ -2,7 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type { CheckResult, HealthCheckDefinition } from '@nestjs-reliability/common';
 import { redactSecrets } from './redact-secrets';
 
-/** `ok`: up. `degraded`: a non-critical check is down (readiness still 200). `down`: a critical check is down. */
+/**
+ * `ok`: up. `degraded`: a non-critical check is down, or a check answered terminus 12's `degraded` (readiness
+ * still 200). `down`: a critical check is down.
+ */
 export type CheckStatus = 'ok' | 'degraded' | 'down';
 
 export interface CheckOutcome {
@@ -29,7 +32,7 @@ export interface HealthCheckRunnerOptions {
   onSnapshot?: (snapshot: HealthSnapshot) => void;
 }
 
-type Verdict = { up: true } | { up: false; reason: string };
+type Verdict = { up: true; degraded?: string } | { up: false; reason: string };
 
 /**
  * Computes every check in the background and keeps the last result, so a probe costs a map lookup and a
@@ -93,9 +96,13 @@ export class HealthCheckRunner {
     const outcome = (verdict: Verdict, started: number): CheckOutcome => ({
       name,
       critical,
-      status: verdict.up ? 'ok' : critical ? 'down' : 'degraded',
+      status: verdict.up ? (verdict.degraded === undefined ? 'ok' : 'degraded') : critical ? 'down' : 'degraded',
       responseTime: Math.round(performance.now() - started),
-      ...(verdict.up ? {} : { reason: verdict.reason }),
+      ...(verdict.up
+        ? verdict.degraded === undefined
+          ? {}
+          : { reason: verdict.degraded }
+        : { reason: verdict.reason }),
     });
 
     const previous = this.startedAt.get(name);
@@ -130,6 +137,9 @@ function verdictOf(name: string, result: CheckResult): Verdict {
   const detail = result[name] ?? Object.values(result)[0];
   if (detail?.status === 'up') return { up: true };
   const message = [detail?.message, detail?.reason, detail?.error].find((value) => typeof value === 'string');
+  if (detail?.status === 'degraded') {
+    return { up: true, degraded: typeof message === 'string' ? redactSecrets(message) : 'degraded' };
+  }
   return { up: false, reason: typeof message === 'string' ? redactSecrets(message) : 'down' };
 }
 
