@@ -23,6 +23,8 @@ module.exports = {
       wait_ready: true,
       listen_timeout: 60_000,
       // PM2 sends SIGINT and waits kill_timeout before SIGKILL: drain 5 s + in-flight timeout 30 s + hooks + margin.
+      // A SIGKILL costs more than its own requests: a connection the cluster primary was handing to that worker
+      // stays open in the primary, never answered (test/deploy/pm2-cluster.e2e-spec.ts, the control).
       kill_timeout: 45_000,
       // Restart on any exit except 78 (invalid configuration) and a clean 0; 75 (TSID lease lost) is a
       // request to be restarted. Back off exponentially from 100 ms when a worker keeps dying.

@@ -16,9 +16,16 @@ const PM2 = join(ROOT, 'node_modules', '.bin', 'pm2');
 const WORKERS = 2;
 const APP = 'enterprise-service';
 const PING_TOTAL = `enterprise_service_http_requests_total{route="/demo/ping"}`;
-// Held in flight across the reload: shorter than what a draining worker waits for it (SHUTDOWN_DRAIN_DELAY_MS 1 s +
+// Held in flight across each reload: far longer than the control's reload takes to kill every old worker (a second or
+// so, see the control), shorter than what a draining worker waits for it (SHUTDOWN_DRAIN_DELAY_MS 1 s +
 // SHUTDOWN_TIMEOUT_MS 10 s, both within kill_timeout).
 const IN_FLIGHT_MS = 8_000;
+// A request with no answer this long after it was sent is counted as hung and its socket destroyed: a ping is answered
+// in milliseconds and a draining worker answers what it accepted. Unbounded, one such request kept the control
+// waiting forever: Node's cluster primary (here PM2's daemon) hands each accepted connection to a worker and closes
+// or redistributes it only once that worker replies, so a connection handed to a worker SIGKILLed before replying
+// stays open in the primary, its request never read.
+const HUNG_MS = 10_000;
 
 interface Pm2Process {
   name: string;
@@ -33,26 +40,43 @@ interface App {
   metricsPort: number;
 }
 
-/** One GET: its status, or a rejection on a socket error. Keep-alive reuses fetch's pool; otherwise a new connection. */
-function get(port: number, path: string, keepAlive: boolean): Promise<number> {
-  return keepAlive
-    ? fetch(`http://127.0.0.1:${port}${path}`).then(async (response) => {
+/** No answer within the request's deadline. */
+class HungError extends Error {
+  override readonly name = 'HungError';
+}
+
+/**
+ * One GET: its status, or a rejection on a socket error or, with a `HungError`, when no answer came within
+ * `deadlineMs`. Keep-alive reuses fetch's pool; otherwise a new connection.
+ */
+function get(port: number, path: string, keepAlive: boolean, deadlineMs = HUNG_MS): Promise<number> {
+  const hung = new HungError(`no answer within ${deadlineMs} ms`);
+  if (keepAlive) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(hung), deadlineMs);
+    return fetch(`http://127.0.0.1:${port}${path}`, { signal: controller.signal })
+      .then(async (response) => {
         await response.arrayBuffer();
         return response.status;
       })
-    : new Promise<number>((resolve, reject) => {
-        const req = request({ port, host: '127.0.0.1', path, agent: false }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode!));
-        });
-        req.on('error', reject);
-        req.end();
-      });
+      .finally(() => clearTimeout(timer));
+  }
+  return new Promise<number>((resolve, reject) => {
+    const req = request({ port, host: '127.0.0.1', path, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+      res.on('error', reject);
+    });
+    const timer = setTimeout(() => req.destroy(hung), deadlineMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Fires GETs at `port` from `loops` concurrent clients until stopped, counting answers and failures. */
 function steadyLoad(port: number, loops: number, keepAlive: boolean) {
-  const counts = { ok: 0, non2xx: 0, errors: 0 };
+  const counts = { ok: 0, non2xx: 0, errors: 0, hung: 0 };
   let running = true;
   const loop = async () => {
     while (running) {
@@ -60,8 +84,9 @@ function steadyLoad(port: number, loops: number, keepAlive: boolean) {
         const status = await get(port, '/demo/ping', keepAlive);
         if (status >= 200 && status < 300) counts.ok++;
         else counts.non2xx++;
-      } catch {
-        counts.errors++;
+      } catch (error) {
+        if (error instanceof HungError) counts.hung++;
+        else counts.errors++;
       }
     }
   };
@@ -147,9 +172,9 @@ module.exports = { apps: [{ ...base, ...${JSON.stringify(appOptions)}, env: { ..
   const reloadUnderLoad = async (app: App) => {
     const pidsBefore = (await workers(app.name)).map((w) => w.pid);
     // Sent alone, so the in-flight gauge can only be counting it: an old worker holds it when the reload starts.
-    const held = get(app.port, `/demo/slow?ms=${IN_FLIGHT_MS}`, false).then(
+    const held = get(app.port, `/demo/slow?ms=${IN_FLIGHT_MS}`, false, IN_FLIGHT_MS + HUNG_MS).then(
       (status) => `answered ${status}`,
-      (error: Error) => `socket error (${error.message})`,
+      (error: Error) => (error instanceof HungError ? 'hung' : `socket error (${error.message})`),
     );
     await waitFor('an old worker to hold the slow request', async () => (await inFlight(app)) === 1);
     const keepAlive = steadyLoad(app.port, 5, true);
@@ -172,8 +197,9 @@ module.exports = { apps: [{ ...base, ...${JSON.stringify(appOptions)}, env: { ..
     const slow = await held;
     console.log(
       `pm2 reload of ${WORKERS} ${app.name} workers took ${reloadMs} ms; keep-alive: ${k.ok} answered, ` +
-        `${k.non2xx} non-2xx, ${k.errors} socket errors; non-keep-alive: ${f.ok} answered, ${f.non2xx} non-2xx, ` +
-        `${f.errors} socket errors; the ${IN_FLIGHT_MS} ms request in flight: ${slow}`,
+        `${k.non2xx} non-2xx, ${k.errors} socket errors, ${k.hung} hung; non-keep-alive: ${f.ok} answered, ` +
+        `${f.non2xx} non-2xx, ${f.errors} socket errors, ${f.hung} hung; ` +
+        `the ${IN_FLIGHT_MS} ms request in flight: ${slow}`,
     );
     return { keepAlive: k, fresh: f, slow };
   };
@@ -276,9 +302,33 @@ module.exports = { apps: [{ ...base, ...${JSON.stringify(appOptions)}, env: { ..
   it(`answers every request through \`pm2 reload\` under steady keep-alive and non-keep-alive load, one in flight for ${IN_FLIGHT_MS} ms among them`, async () => {
     const { keepAlive, fresh, slow } = await reloadUnderLoad(main);
     expect({ keepAlive, fresh, slow }).toEqual({
-      keepAlive: { ok: keepAlive.ok, non2xx: 0, errors: 0 },
-      fresh: { ok: fresh.ok, non2xx: 0, errors: 0 },
+      keepAlive: { ok: keepAlive.ok, non2xx: 0, errors: 0, hung: 0 },
+      fresh: { ok: fresh.ok, non2xx: 0, errors: 0, hung: 0 },
       slow: 'answered 200',
     });
+  }, 180_000);
+
+  it('control: the same reload loses requests when PM2 neither waits for ready nor lets the old worker drain', async () => {
+    // The mechanism off: PM2 stops each old worker 1 ms after its successor process is up, not once it is ready
+    // (wait_ready off, listen_timeout 1 ms), and SIGKILLs it 100 ms after SIGINT (kill_timeout; 0 would mean
+    // PM2's default of 1.6 s), with no drain delay.
+    // A failure is certain, not likely: the slow request is in flight on an old worker when the reload starts, and
+    // the reload kills both old workers one after the other, each a process fork + 1 ms + 100 ms after the last,
+    // without waiting for any worker's start-up: a second or so, while the request needs IN_FLIGHT_MS to be
+    // answered. SIGKILL closes its connection with no response. Were the reload ever slower than IN_FLIGHT_MS, the
+    // request would be answered and this test would fail: it cannot pass by luck.
+    const unguarded = { name: `${APP}-unguarded`, port: await freePort(), metricsPort: await freePort() };
+    // The same Redis, whose TSID quarantine is over: a Redis of its own would hold these workers unready for 31 s.
+    await startApp(
+      unguarded,
+      { wait_ready: false, listen_timeout: 1, kill_timeout: 100 },
+      { SHUTDOWN_DRAIN_DELAY_MS: '0' },
+    );
+    try {
+      const { slow } = await reloadUnderLoad(unguarded);
+      expect(slow).toMatch(/^socket error/);
+    } finally {
+      await pm2('delete', unguarded.name);
+    }
   }, 180_000);
 });

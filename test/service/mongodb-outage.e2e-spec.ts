@@ -41,6 +41,10 @@ async function readinessDownOnMongo(service: ServiceProcess, since: number) {
 describeWithMongo('MongoDB failures under a running service (default readiness checks)', () => {
   let db: MongoServer;
   let service: ServiceProcess;
+  let clients: OrganizationTraffic | undefined;
+
+  // A failed test would leave its clients firing at a stopped service, and jest would never exit.
+  afterEach(() => clients?.stop());
 
   beforeEach(async () => {
     const [server, redis] = await Promise.all([startMongo(), startRedis()]);
@@ -58,7 +62,7 @@ describeWithMongo('MongoDB failures under a running service (default readiness c
   });
 
   it('SIGKILLed under traffic: 503s, never a 500 or a hang; back without a restart; no acknowledged write lost', async () => {
-    const traffic = new OrganizationTraffic(service.url, { workers: 4, timeoutMs: CLIENT_TIMEOUT_MS });
+    const traffic = (clients = new OrganizationTraffic(service.url, { workers: 4, timeoutMs: CLIENT_TIMEOUT_MS }));
     await waitFor('20 writes acknowledged before the crash', () => traffic.count(201) >= 20, 10_000);
 
     const killedAt = Date.now();

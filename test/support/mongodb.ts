@@ -26,6 +26,12 @@ import { waitFor } from './wait-for';
  * - It answers `hello` as a standalone (no `setName`, sessions advertised), so the driver never retries a write on it
  *   (`retryWrites`/`retryReads` act only on a replica set or sharded cluster; a standalone MongoDB behaves the same).
  * - It has no streaming `hello` (`topologyVersion`), so the driver polls it every heartbeat; MongoDB 4.4+ streams.
+ *   Polling exposes a driver race (mongodb 7.8 and 7.9): when a reset connection marks the server unknown, the
+ *   immediate check it requests can start on the monitor's socket after that socket was destroyed and before its
+ *   'close' event; the check then never ends and the monitor never checks again, so the service would stay
+ *   disconnected after the server came back. The service reopens its connection when a heartbeat never ends
+ *   (`apps/enterprise-service/src/connections/heartbeat-watch.ts`). Cutting every socket at once (`kill()` of the
+ *   proxy below) hit it in about one outage in three; a streaming monitor's pending read fails with its socket instead.
  * - `estimatedDocumentCount` is exact on FerretDB; on MongoDB it is read from collection metadata and can drift
  *   after an unclean shutdown. Tests compare the gauge with `countDocuments` only when nothing was cut.
  * - `kill()` / `pause()` are signals to FerretDB (SIGKILL, SIGSTOP) and proxy cuts / stalls for a `MONGODB_URI`:
