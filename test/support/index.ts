@@ -2,6 +2,8 @@ export { killAll, trackedCount } from './child-processes';
 export { freePort } from './free-port';
 export { GatedProxy } from './gated-proxy';
 export { RedisServer, startRedis } from './redis-server';
+export { SentinelGroup, startSentinelGroup } from './redis-sentinel';
+export type { SentinelGroupOptions } from './redis-sentinel';
 export {
   SERVICE_MAIN,
   ServiceProcess,

@@ -32,11 +32,13 @@ export class RedisServer {
     readonly port: number,
     private readonly dir: string,
     private readonly binary: string,
+    private args: string[],
   ) {}
 
-  static async start(): Promise<RedisServer> {
+  /** `args` are added to the command line on every launch (e.g. `['--replicaof', '127.0.0.1', '7001']`). */
+  static async start(args: string[] = []): Promise<RedisServer> {
     const binary = redisServerBinary();
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'redis-test-')), binary);
+    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'redis-test-')), binary, args);
     await server.launch();
     return server;
   }
@@ -61,6 +63,8 @@ export class RedisServer {
   async stop(): Promise<void> {
     for (const client of this.clients) client.disconnect();
     this.clients.clear();
+    // A paused server would never act on SIGTERM.
+    this.process?.kill('SIGCONT');
     if (this.process) await killAndWait(this.process, 'SIGTERM');
     this.process = undefined;
     rmSync(this.dir, { recursive: true, force: true });
@@ -72,9 +76,25 @@ export class RedisServer {
     this.process = undefined;
   }
 
+  /** Sends `signal` (e.g. SIGSTOP / SIGCONT to pause and resume it). */
+  signal(signal: NodeJS.Signals): void {
+    this.process?.kill(signal);
+  }
+
+  get isRunning(): boolean {
+    return this.process !== undefined;
+  }
+
+  /** Starts a killed server again on the same port, with no data; `args` replace those it was started with. */
+  async start(args = this.args): Promise<void> {
+    this.args = args;
+    if (!this.process) await this.launch();
+  }
+
   /** Kill and start again on the same port with no data, as a Redis without persistence loses it. */
-  async restart(): Promise<void> {
+  async restart(args = this.args): Promise<void> {
     await this.kill();
+    this.args = args;
     await this.launch();
   }
 
@@ -110,7 +130,19 @@ export class RedisServer {
   private async launch(): Promise<void> {
     const child = spawnTracked(
       this.binary,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        this.dir,
+        ...this.args,
+      ],
       {},
     );
     let output = '';
@@ -130,8 +162,8 @@ export class RedisServer {
 const started = new Set<RedisServer>();
 
 /** Starts a real redis-server for a test or suite; it is stopped after the test file even when a test throws. */
-export async function startRedis(): Promise<RedisServer> {
-  const server = await RedisServer.start();
+export async function startRedis(args: string[] = []): Promise<RedisServer> {
+  const server = await RedisServer.start(args);
   started.add(server);
   return server;
 }

@@ -11,6 +11,11 @@ export interface TsidLeaseOptions {
   refreshIntervalMs?: number;
   /** Redis key prefix (default `sys:tsid:`); use a hash tag such as `{tsid}:` on Redis Cluster. */
   keyPrefix?: string;
+  /**
+   * Replicas that must acknowledge a lease write before it counts (default 0). Behind Sentinel, set it to the
+   * number of replicas so that no failover can lose a window in use (see README, "Failover").
+   */
+  replicaAcks?: number;
 }
 
 export interface TsidModuleOptions {
@@ -47,7 +52,7 @@ export interface ResolvedTsidOptions {
 export const TSID_DEFAULTS = {
   nodeBits: DEFAULT_NODE_BITS,
   epoch: DEFAULT_TSID_EPOCH,
-  lease: { ttlMs: 30_000, keyPrefix: 'sys:tsid:' },
+  lease: { ttlMs: 30_000, keyPrefix: 'sys:tsid:', replicaAcks: 0 },
   maxClockSkewMs: 1_000,
   maxClockBackwardMs: 1_000,
   clockOffsetMs: 0,
@@ -83,6 +88,13 @@ export function resolveTsidOptions(options: TsidModuleOptions): ResolvedTsidOpti
       ttlMs,
       refreshIntervalMs,
       keyPrefix: checkKeyPrefix(scope, 'lease.keyPrefix', options.lease.keyPrefix ?? TSID_DEFAULTS.lease.keyPrefix),
+      replicaAcks: checkInteger(
+        scope,
+        'lease.replicaAcks',
+        options.lease.replicaAcks ?? TSID_DEFAULTS.lease.replicaAcks,
+        0,
+        100,
+      ),
     };
   }
   const offset = checkInteger(

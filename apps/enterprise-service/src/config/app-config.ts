@@ -16,6 +16,9 @@ export interface AppConfig {
   httpAdapter: 'fastify' | 'express';
   mongodb: MongoDbConfig;
   redisUrl: string;
+  /** When set, the Redis primary is found through these Sentinels instead of `redisUrl`. */
+  redisSentinels: Array<{ host: string; port: number }> | undefined;
+  redisSentinelName: string;
   shutdown: { drainDelayMs: number; timeoutMs: number };
   health: { readinessInclude: string[] };
   tsid: {
@@ -23,6 +26,8 @@ export interface AppConfig {
     nodeBits: number;
     leaseTtlMs: number;
     refreshIntervalMs: number;
+    /** Redis replicas that must acknowledge a lease write before it counts. */
+    replicaAcks: number;
     maxClockSkewMs: number;
     /** Test-only: shifts this process's TSID clock to simulate skew between hosts. */
     clockOffsetMs: number;
@@ -111,6 +116,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryWrites: read.boolean('MONGODB_RETRY_WRITES', true),
     },
     redisUrl: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisSentinels: read.hostPorts('REDIS_SENTINELS'),
+    redisSentinelName: read.string(
+      'REDIS_SENTINEL_NAME',
+      'mymaster',
+      /^[A-Za-z0-9._-]+$/,
+      'it must be a Sentinel master name (letters, digits, ".", "_", "-")',
+    ),
     shutdown: {
       drainDelayMs: read.integer('SHUTDOWN_DRAIN_DELAY_MS', 5_000, 0, MAX_TIMER_MS),
       timeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0, MAX_TIMER_MS),
@@ -123,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       nodeBits,
       leaseTtlMs,
       refreshIntervalMs,
+      replicaAcks: read.integer('TSID_LEASE_REPLICA_ACKS', 0, 0, 100),
       maxClockSkewMs: read.integer('TSID_MAX_CLOCK_SKEW_MS', 1_000, 0, 60_000),
       clockOffsetMs: read.integer('TSID_CLOCK_OFFSET_MS', 0, -86_400_000, 86_400_000),
     },

@@ -37,11 +37,24 @@ export class ConnectionsModule {}
 
 // The wrapper types its factory's arguments as unknown[].
 function redisOptions(config: AppConfig): RedisModuleOptions {
+  const target = config.redisSentinels
+    ? {
+        sentinels: config.redisSentinels,
+        name: config.redisSentinelName,
+        sentinelRetryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
+        // Follows +switch-master at once instead of waiting for the old primary's socket to fail (it may hang).
+        failoverDetector: true,
+        // A demoted primary answers writes with READONLY: reconnect, which asks the Sentinels for the new one.
+        reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
+        // A paused primary holds commands without closing the socket; fail them instead of waiting forever.
+        commandTimeout: 2_000,
+      }
+    : { url: config.redisUrl };
   return {
     readyLog: false,
     errorLog: false,
     config: {
-      url: config.redisUrl,
+      ...target,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
