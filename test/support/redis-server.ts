@@ -33,18 +33,34 @@ export class RedisServer {
     private readonly dir: string,
     private readonly binary: string,
     private args: string[],
+    /** With TLS: the port that speaks it (`port` stays plain, for the test's own commands). */
+    readonly tlsPort?: number,
   ) {}
 
-  /** `args` are added to the command line on every launch (e.g. `['--replicaof', '127.0.0.1', '7001']`). */
-  static async start(args: string[] = []): Promise<RedisServer> {
+  /**
+   * `args` are added to the command line on every launch (e.g. `['--replicaof', '127.0.0.1', '7001']`). With `tls`
+   * the server also listens with TLS on `tlsPort` (`tlsUrl`), presenting `cert`; clients need no certificate.
+   */
+  static async start(args: string[] = [], options: RedisServerOptions = {}): Promise<RedisServer> {
     const binary = redisServerBinary();
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'redis-test-')), binary, args);
+    const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
+    const { tls } = options;
+    const tlsPort = tls ? await freePort() : undefined;
+    const tlsArgs = tls ? ['--tls-port', String(tlsPort), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key] : [];
+    const launchArgs = tls ? [...tlsArgs, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no', ...args] : args;
+    const server = new RedisServer(await freePort(), dir, binary, launchArgs, tlsPort);
     await server.launch();
     return server;
   }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** `rediss://127.0.0.1:<tlsPort>` (only for a server started with `tls`). */
+  get tlsUrl(): string {
+    if (this.tlsPort === undefined) throw new Error('This redis-server was started without TLS.');
+    return `rediss://127.0.0.1:${this.tlsPort}`;
   }
 
   get pid(): number | undefined {
@@ -159,11 +175,16 @@ export class RedisServer {
   }
 }
 
+export interface RedisServerOptions {
+  /** PEM files: the server's certificate and key, and the CA file redis-server requires with TLS on. */
+  tls?: { cert: string; key: string; ca: string };
+}
+
 const started = new Set<RedisServer>();
 
 /** Starts a real redis-server for a test or suite; it is stopped after the test file even when a test throws. */
-export async function startRedis(args: string[] = []): Promise<RedisServer> {
-  const server = await RedisServer.start(args);
+export async function startRedis(args: string[] = [], options: RedisServerOptions = {}): Promise<RedisServer> {
+  const server = await RedisServer.start(args, options);
   started.add(server);
   return server;
 }

@@ -73,6 +73,12 @@ return {1, id}
 `;
 
 /**
+ * `INFO` (server and replication) of the node serving KEYS[1]: a script, so that a Cluster client routes it by the
+ * key to the node that holds the lease (a plain `INFO` would go to any node).
+ */
+export const INFO_SCRIPT = `return redis.call('INFO', 'server') .. redis.call('INFO', 'replication')`;
+
+/**
  * Compare-and-delete. KEYS[1] = node key, KEYS[2] = hwm hash. ARGV = token, node ID, highest timestamp issued.
  * Lowers the high-water mark to what was really issued, so the next holder need not wait out the unused window.
  * Returns 1 when released, 0 when the key was no longer ours (left untouched).

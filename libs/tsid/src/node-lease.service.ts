@@ -11,7 +11,7 @@ import {
   type StartupGate,
   type StartupHold,
 } from '@nestjs-reliability/common';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { isNodeIdsExhaustedError } from './node-ids-exhausted.error';
 import { NodeLease, type RefreshOutcome } from './node-lease';
 import { RESOLVED_TSID_OPTIONS, TSID_GENERATOR } from './tsid.module-definition';
@@ -205,7 +205,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
 }
 
 /** Resolves true as soon as `redis` is ready, or with its readiness after `timeoutMs`. */
-function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+function whenReady(redis: Redis | Cluster, timeoutMs: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = () => {

@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
-import { checkInteger } from '@nestjs-reliability/common';
+import type { Cluster, Redis } from 'ioredis';
+import { checkInteger, InvalidOptionError } from '@nestjs-reliability/common';
 import { NodeIdsExhaustedError } from './node-ids-exhausted.error';
-import { ACQUIRE_SCRIPT, REFRESH_SCRIPT, RELEASE_SCRIPT } from './node-lease.scripts';
+import { ACQUIRE_SCRIPT, INFO_SCRIPT, REFRESH_SCRIPT, RELEASE_SCRIPT } from './node-lease.scripts';
 import type { IssueWindow } from './tsid.generator';
 
 export interface NodeLeaseOptions {
-  /** An ioredis client owned by the application (connected, or connecting). */
-  redis: Redis;
+  /** An ioredis client owned by the application (connected, or connecting): standalone, Sentinel or Cluster. */
+  redis: Redis | Cluster;
   nodeBits: number;
   /** How long a lease lives in Redis without refresh, and how far past its last refresh a holder may issue. */
   ttlMs: number;
   /** Largest difference between the clocks of any two instances, or an instance and Redis. */
   maxClockSkewMs: number;
-  /** Key prefix (default `sys:tsid:`); include a hash tag, e.g. `{tsid}:`, on Redis Cluster. */
+  /** Key prefix (default `sys:tsid:`); on Redis Cluster it must contain a hash tag, e.g. `{tsid}:`. */
   keyPrefix?: string;
   /**
    * Replicas of the primary that must acknowledge (`WAIT`) an acquire or refresh before its window counts
@@ -38,6 +38,16 @@ const SCAN_CHUNK = 1024;
 /** Longest `WAIT` for replicas (at most a quarter of the TTL): it blocks the connection it runs on. */
 const REPLICA_ACK_TIMEOUT_MS = 500;
 
+/**
+ * On Redis Cluster every key a lease script touches must be in one slot: the prefix must carry a hash tag (`{…}`),
+ * so that `<prefix>hwm` and every `<prefix>node:<n>` hash alike. Returns the prefix; throws naming the option.
+ */
+export function checkClusterKeyPrefix(scope: string, option: string, prefix: string, redis: Redis | Cluster): string {
+  if (redis?.isCluster && !/^[^{]*\{[^}]+\}/.test(prefix))
+    throw new InvalidOptionError(scope, option, prefix, 'on Redis Cluster it must contain a hash tag, e.g. "{tsid}:"');
+  return prefix;
+}
+
 /** The primary's identity, its replication offset and each replica's acknowledged offset, from `INFO`. */
 function readReplication(info: string): { identity: string; offset: number; replicaOffsets: number[] } {
   const field = (name: string) => new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1] ?? '';
@@ -59,7 +69,7 @@ export class NodeLease {
   /** Random per incarnation: a restarted pod with the same name must not pass for its predecessor. */
   readonly token = `${hostname()}:${process.pid}:${randomBytes(8).toString('hex')}`;
   readonly keyPrefix: string;
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly total: number;
   private readonly ttlMs: number;
   private readonly maxClockSkewMs: number;
@@ -74,7 +84,7 @@ export class NodeLease {
     this.total = 2 ** checkInteger('TsidLease', 'nodeBits', options.nodeBits, 0, 20);
     this.ttlMs = checkInteger('TsidLease', 'ttlMs', options.ttlMs, 100);
     this.maxClockSkewMs = checkInteger('TsidLease', 'maxClockSkewMs', options.maxClockSkewMs, 0);
-    this.keyPrefix = options.keyPrefix ?? 'sys:tsid:';
+    this.keyPrefix = checkClusterKeyPrefix('TsidLease', 'keyPrefix', options.keyPrefix ?? 'sys:tsid:', options.redis);
     this.clock = options.clock ?? Date.now;
     this.replicaAcks = checkInteger('TsidLease', 'replicaAcks', options.replicaAcks ?? 0, 0, 100);
   }
@@ -186,11 +196,13 @@ export class NodeLease {
    */
   private async replicasHolding(identity: string): Promise<number> {
     if (this.replicaAcks === 0) return 0;
+    // INFO through a script on the lease's key: on a Cluster the whole pipeline then goes to the node serving the
+    // lease's slot, on the connection the lease was written on, and `WAIT` with it.
     const replies = await this.redis
       .pipeline()
-      .info()
+      .eval(INFO_SCRIPT, 1, this.highWaterMarkKey)
       .wait(this.replicaAcks, Math.min(REPLICA_ACK_TIMEOUT_MS, Math.floor(this.ttlMs / 4)))
-      .info()
+      .eval(INFO_SCRIPT, 1, this.highWaterMarkKey)
       .exec();
     const [before, , after] = (replies ?? []).map(([error, value]) => {
       if (error) throw error;

@@ -43,6 +43,18 @@ describe('loadConfig', () => {
     ],
     [{ REDIS_SENTINELS: 'sentinel-a:0' }, '"sentinel-a:0" is not host:port'],
     [{ REDIS_SENTINEL_NAME: 'my master' }, 'REDIS_SENTINEL_NAME is "my master"; it must be a Sentinel master name'],
+    [
+      { REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' },
+      'REDIS_TLS_CA_FILE is "/nonexistent/ca.pem"; it must be a readable PEM file of CA certificates (no such file).',
+    ],
+    [
+      { REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: __filename },
+      'it must be a readable PEM file of CA certificates (not a PEM certificate).',
+    ],
+    [
+      { REDIS_TLS_CA_FILE: __filename },
+      'REDIS_TLS_CA_FILE is "' + __filename + '"; it applies only to a rediss:// REDIS_URL; unset it or use TLS.',
+    ],
     [{ TSID_LEASE_REPLICA_ACKS: '-1' }, 'TSID_LEASE_REPLICA_ACKS is "-1"; it must be an integer from 0 to 100.'],
     [{ DEMO_ENDPOINTS: 'yes' }, 'DEMO_ENDPOINTS is "yes"; it must be one of true, false.'],
     [{ MONGODB_MIN_POOL_SIZE: '5', MONGODB_MAX_POOL_SIZE: '4' }, 'it must be at least MONGODB_MIN_POOL_SIZE (5)'],

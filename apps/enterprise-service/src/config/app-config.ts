@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { maskCredentials } from '@nestjs-reliability/common';
 import { mongo } from 'mongoose';
 // Bundled at build time: the version the service reports is the one it was built from.
@@ -16,6 +18,8 @@ export interface AppConfig {
   httpAdapter: 'fastify' | 'express';
   mongodb: MongoDbConfig;
   redisUrl: string;
+  /** The CA file (and its PEM) a `rediss://` REDIS_URL's certificate is verified against; Node's CAs when unset. */
+  redisTlsCa: { file: string; pem: string } | undefined;
   /** When set, the Redis primary is found through these Sentinels instead of `redisUrl`. */
   redisSentinels: Array<{ host: string; port: number }> | undefined;
   redisSentinelName: string;
@@ -80,6 +84,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const port = read.integer('PORT', 3000, 1, 65_535);
+  const redisUrl = read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
   // PM2 cluster workers share PORT but each has its own metrics registry: worker i (PM2's NODE_APP_INSTANCE) serves
   // /metrics on METRICS_PORT + i, so Prometheus scrapes every worker (deploy/pm2/prometheus.yml).
   const instance = read.optionalInteger('NODE_APP_INSTANCE', 0, 1_023) ?? 0;
@@ -115,7 +120,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryReads: read.boolean('MONGODB_RETRY_READS', true),
       retryWrites: read.boolean('MONGODB_RETRY_WRITES', true),
     },
-    redisUrl: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisUrl,
+    redisTlsCa: readRedisTlsCa(read, redisUrl),
     redisSentinels: read.hostPorts('REDIS_SENTINELS'),
     redisSentinelName: read.string(
       'REDIS_SENTINEL_NAME',
@@ -168,6 +174,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       version: read.string('SERVICE_VERSION', packageJson.version),
     },
   };
+}
+
+/**
+ * Reads REDIS_TLS_CA_FILE once: a missing file or one without a certificate stops start-up instead of failing every
+ * TLS handshake. It only applies to a `rediss://` REDIS_URL, so it is refused with any other.
+ */
+function readRedisTlsCa(read: EnvReader, redisUrl: string): AppConfig['redisTlsCa'] {
+  const file = read.raw('REDIS_TLS_CA_FILE');
+  if (file === undefined) return undefined;
+  if (!redisUrl.startsWith('rediss:'))
+    throw new ConfigError('REDIS_TLS_CA_FILE', file, 'it applies only to a rediss:// REDIS_URL; unset it or use TLS');
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+    new X509Certificate(pem);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not a PEM certificate';
+    throw new ConfigError('REDIS_TLS_CA_FILE', file, `it must be a readable PEM file of CA certificates (${reason})`);
+  }
+  return { file, pem };
 }
 
 /**

@@ -49,7 +49,7 @@ function redisOptions(config: AppConfig): RedisModuleOptions {
         // A paused primary holds commands without closing the socket; fail them instead of waiting forever.
         commandTimeout: 2_000,
       }
-    : { url: config.redisUrl };
+    : { url: config.redisUrl, ...(config.redisTlsCa && { tls: { ca: config.redisTlsCa.pem } }) };
   return {
     readyLog: false,
     errorLog: false,
