@@ -168,13 +168,15 @@ export class SentinelGroup {
     await node.start(replicaArgs(await this.primary()));
   }
 
-  /** Waits until the primary (by default the one the Sentinels name) has `count` replicas online. */
+  /** Waits until the primary (by default the one the Sentinels name) has `count` replicas acknowledging writes. */
   async waitForReplicas(count: number, primary?: RedisServer, timeoutMs = 20_000): Promise<void> {
     await waitFor(
-      `the primary to have ${count} replicas online`,
+      `the primary to have ${count} replicas online and acknowledging writes`,
       async () => {
-        const info = await (primary ?? (await this.primary())).command(['INFO', 'replication']);
-        return [...info.matchAll(/^slave\d+:.*state=online/gm)].length >= count;
+        const node = primary ?? (await this.primary());
+        const info = await node.command(['INFO', 'replication']);
+        if ([...info.matchAll(/^slave\d+:.*state=online/gm)].length < count) return false;
+        return (await node.replicasAcknowledging(count)) >= count;
       },
       timeoutMs,
     );

@@ -126,6 +126,27 @@ export class RedisServer {
     return stats;
   }
 
+  /**
+   * How many replicas acknowledge a write made now, waiting at most `timeoutMs` for `count` of them (a probe key,
+   * then `WAIT` on the same connection). A replica listed `online` may not acknowledge yet: after a full sync it is
+   * streamed writes only from its first ACK.
+   */
+  async replicasAcknowledging(count: number, timeoutMs = 100): Promise<number> {
+    const client = new Redis(this.port, '127.0.0.1', {
+      maxRetriesPerRequest: 0,
+      lazyConnect: true,
+      disconnectTimeout: 50,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.set('test:replication-probe', String(Date.now()));
+      return await client.wait(count, timeoutMs);
+    } finally {
+      client.disconnect();
+    }
+  }
+
   /** Runs one command on a short-lived connection and returns its reply as text. */
   async command(args: string[]): Promise<string> {
     const client = new Redis(this.port, '127.0.0.1', {

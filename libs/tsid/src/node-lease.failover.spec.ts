@@ -6,10 +6,7 @@ async function primaryWithReplica(): Promise<{ primary: RedisServer; replica: Re
   const args = ['--repl-diskless-sync-delay', '0'];
   const primary = await startRedis(args);
   const replica = await startRedis([...args, '--replicaof', '127.0.0.1', String(primary.port)]);
-  // After a full sync the primary streams writes to a replica only from its first acknowledgement (up to 1 s).
-  const client = primary.client();
-  await client.set('synced', '1');
-  await waitFor('the replica to acknowledge a write', async () => (await client.wait(1, 100)) === 1);
+  await waitFor('the replica to acknowledge writes', async () => (await primary.replicasAcknowledging(1)) === 1);
   return { primary, replica };
 }
 
