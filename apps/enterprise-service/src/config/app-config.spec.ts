@@ -53,7 +53,11 @@ describe('loadConfig', () => {
     ],
     [
       { REDIS_TLS_CA_FILE: __filename },
-      'REDIS_TLS_CA_FILE is "' + __filename + '"; it applies only to a rediss:// REDIS_URL; unset it or use TLS.',
+      'REDIS_TLS_CA_FILE is "' + __filename + '"; it applies only to a rediss:// REDIS_URL without REDIS_SENTINELS',
+    ],
+    [
+      { REDIS_URL: 'rediss://h:6380', REDIS_SENTINELS: 's1:26379', REDIS_TLS_CA_FILE: __filename },
+      'TLS through Sentinels is not supported yet',
     ],
     [{ TSID_LEASE_REPLICA_ACKS: '-1' }, 'TSID_LEASE_REPLICA_ACKS is "-1"; it must be an integer from 0 to 100.'],
     [{ DEMO_ENDPOINTS: 'yes' }, 'DEMO_ENDPOINTS is "yes"; it must be one of true, false.'],

@@ -178,13 +178,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /**
  * Reads REDIS_TLS_CA_FILE once: a missing file or one without a certificate stops start-up instead of failing every
- * TLS handshake. It only applies to a `rediss://` REDIS_URL, so it is refused with any other.
+ * TLS handshake. It only applies to a `rediss://` REDIS_URL, so it is refused with any other, and with Sentinels.
  */
 function readRedisTlsCa(read: EnvReader, redisUrl: string): AppConfig['redisTlsCa'] {
   const file = read.raw('REDIS_TLS_CA_FILE');
   if (file === undefined) return undefined;
-  if (!redisUrl.startsWith('rediss:'))
-    throw new ConfigError('REDIS_TLS_CA_FILE', file, 'it applies only to a rediss:// REDIS_URL; unset it or use TLS');
+  if (!redisUrl.startsWith('rediss:') || read.raw('REDIS_SENTINELS') !== undefined)
+    throw new ConfigError(
+      'REDIS_TLS_CA_FILE',
+      file,
+      'it applies only to a rediss:// REDIS_URL without REDIS_SENTINELS (TLS through Sentinels is not supported yet)',
+    );
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');

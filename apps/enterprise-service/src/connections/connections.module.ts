@@ -42,9 +42,10 @@ function redisOptions(config: AppConfig): RedisModuleOptions {
         sentinels: config.redisSentinels,
         name: config.redisSentinelName,
         sentinelRetryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
-        // Follows +switch-master at once instead of waiting for the old primary's socket to fail (it may hang).
-        failoverDetector: true,
-        // A demoted primary answers writes with READONLY: reconnect, which asks the Sentinels for the new one.
+        // No `failoverDetector`: its disconnect on +switch-master, arriving while the client is already reconnecting
+        // after the primary died, rejects that connection attempt and ioredis then ends the client for good (seen in
+        // test/tsid/failover.e2e-spec.ts). A dead primary closes the socket and the reconnection asks the Sentinels;
+        // a demoted one answers writes with READONLY: reconnect, which asks them too.
         reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
         // A paused primary holds commands without closing the socket; fail them instead of waiting forever.
         commandTimeout: 2_000,
