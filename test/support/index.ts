@@ -1,7 +1,13 @@
 export { killAll, trackedCount } from './child-processes';
 export { freePort } from './free-port';
 export { GatedProxy } from './gated-proxy';
+export { RedisCluster, startRedisCluster } from './redis-cluster';
 export { RedisServer, startRedis } from './redis-server';
+export type { RedisServerOptions } from './redis-server';
+export { makeTlsCertificates } from './tls-certificates';
+export type { TlsCertificates } from './tls-certificates';
+export { SentinelGroup, startSentinelGroup } from './redis-sentinel';
+export type { SentinelGroupOptions } from './redis-sentinel';
 export {
   SERVICE_MAIN,
   ServiceProcess,

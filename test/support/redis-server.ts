@@ -32,17 +32,35 @@ export class RedisServer {
     readonly port: number,
     private readonly dir: string,
     private readonly binary: string,
+    private args: string[],
+    /** With TLS: the port that speaks it (`port` stays plain, for the test's own commands). */
+    readonly tlsPort?: number,
   ) {}
 
-  static async start(): Promise<RedisServer> {
+  /**
+   * `args` are added to the command line on every launch (e.g. `['--replicaof', '127.0.0.1', '7001']`). With `tls`
+   * the server also listens with TLS on `tlsPort` (`tlsUrl`), presenting `cert`; clients need no certificate.
+   */
+  static async start(args: string[] = [], options: RedisServerOptions = {}): Promise<RedisServer> {
     const binary = redisServerBinary();
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'redis-test-')), binary);
+    const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
+    const { tls } = options;
+    const tlsPort = tls ? await freePort() : undefined;
+    const tlsArgs = tls ? ['--tls-port', String(tlsPort), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key] : [];
+    const launchArgs = tls ? [...tlsArgs, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no', ...args] : args;
+    const server = new RedisServer(await freePort(), dir, binary, launchArgs, tlsPort);
     await server.launch();
     return server;
   }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** `rediss://127.0.0.1:<tlsPort>` (only for a server started with `tls`). */
+  get tlsUrl(): string {
+    if (this.tlsPort === undefined) throw new Error('This redis-server was started without TLS.');
+    return `rediss://127.0.0.1:${this.tlsPort}`;
   }
 
   get pid(): number | undefined {
@@ -61,6 +79,8 @@ export class RedisServer {
   async stop(): Promise<void> {
     for (const client of this.clients) client.disconnect();
     this.clients.clear();
+    // A paused server would never act on SIGTERM.
+    this.process?.kill('SIGCONT');
     if (this.process) await killAndWait(this.process, 'SIGTERM');
     this.process = undefined;
     rmSync(this.dir, { recursive: true, force: true });
@@ -72,9 +92,25 @@ export class RedisServer {
     this.process = undefined;
   }
 
+  /** Sends `signal` (e.g. SIGSTOP / SIGCONT to pause and resume it). */
+  signal(signal: NodeJS.Signals): void {
+    this.process?.kill(signal);
+  }
+
+  get isRunning(): boolean {
+    return this.process !== undefined;
+  }
+
+  /** Starts a killed server again on the same port, with no data; `args` replace those it was started with. */
+  async start(args = this.args): Promise<void> {
+    this.args = args;
+    if (!this.process) await this.launch();
+  }
+
   /** Kill and start again on the same port with no data, as a Redis without persistence loses it. */
-  async restart(): Promise<void> {
+  async restart(args = this.args): Promise<void> {
     await this.kill();
+    this.args = args;
     await this.launch();
   }
 
@@ -88,6 +124,27 @@ export class RedisServer {
     const stats: Record<string, number> = {};
     for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) stats[match[1]] = Number(match[2]);
     return stats;
+  }
+
+  /**
+   * How many replicas acknowledge a write made now, waiting at most `timeoutMs` for `count` of them (a probe key,
+   * then `WAIT` on the same connection). A replica listed `online` may not acknowledge yet: after a full sync it is
+   * streamed writes only from its first ACK.
+   */
+  async replicasAcknowledging(count: number, timeoutMs = 100): Promise<number> {
+    const client = new Redis(this.port, '127.0.0.1', {
+      maxRetriesPerRequest: 0,
+      lazyConnect: true,
+      disconnectTimeout: 50,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.set('test:replication-probe', String(Date.now()));
+      return await client.wait(count, timeoutMs);
+    } finally {
+      client.disconnect();
+    }
   }
 
   /** Runs one command on a short-lived connection and returns its reply as text. */
@@ -110,7 +167,19 @@ export class RedisServer {
   private async launch(): Promise<void> {
     const child = spawnTracked(
       this.binary,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        this.dir,
+        ...this.args,
+      ],
       {},
     );
     let output = '';
@@ -127,11 +196,16 @@ export class RedisServer {
   }
 }
 
+export interface RedisServerOptions {
+  /** PEM files: the server's certificate and key, and the CA file redis-server requires with TLS on. */
+  tls?: { cert: string; key: string; ca: string };
+}
+
 const started = new Set<RedisServer>();
 
 /** Starts a real redis-server for a test or suite; it is stopped after the test file even when a test throws. */
-export async function startRedis(): Promise<RedisServer> {
-  const server = await RedisServer.start();
+export async function startRedis(args: string[] = [], options: RedisServerOptions = {}): Promise<RedisServer> {
+  const server = await RedisServer.start(args, options);
   started.add(server);
   return server;
 }

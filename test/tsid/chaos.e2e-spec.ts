@@ -1,6 +1,6 @@
 import { TsidCodec } from '@nestjs-reliability/tsid';
 import { type RedisServer, startRedis, waitFor } from '../support';
-import { Fleet, type Incarnation } from './fleet';
+import { Fleet, type Incarnation, seededRandom } from './fleet';
 import { IdTraffic } from './id-traffic';
 
 const CHAOS_MS = Number(process.env.TSID_CHAOS_MS ?? 22_000);
@@ -10,16 +10,6 @@ const LEASE_TTL_MS = 1_000;
 const MUST_ISSUE_WITHIN_MS = 2 * LEASE_TTL_MS;
 const FAULTS = ['redis restart', 'FLUSHALL', 'SIGSTOP', 'SIGKILL', 'SIGTERM'] as const;
 type Fault = (typeof FAULTS)[number];
-
-/** Small seeded PRNG (mulberry32), so a failing run can be replayed with TSID_CHAOS_SEED. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every kind of fault once in a seeded order, then a seeded mix: each kind happens whatever the seed. */
 function faultPlan(rand: () => number): () => Fault {
@@ -47,13 +37,6 @@ interface FaultEvent {
   until?: number;
 }
 
-interface Restart {
-  exited: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  restartedAs?: string;
-}
-
 describe('TSID chaos (real Redis, 4 real service processes)', () => {
   let redis: RedisServer;
 
@@ -67,7 +50,7 @@ describe('TSID chaos (real Redis, 4 real service processes)', () => {
       const seed = Number(process.env.TSID_CHAOS_SEED ?? Date.now() % 100_000);
       // Printed first, so a run that hangs or times out can still be replayed.
       console.log(`chaos seed ${seed} (replay with TSID_CHAOS_SEED=${seed})`);
-      const rand = random(seed);
+      const rand = seededRandom(seed);
       const nextFault = faultPlan(rand);
       // Clocks up to 100 ms apart (the configured bound).
       const offsets: Record<string, number> = { A: 50, B: -50, C: 0, D: 25 };
@@ -80,35 +63,13 @@ describe('TSID chaos (real Redis, 4 real service processes)', () => {
       });
       const env = (name: string) => ({ TSID_CLOCK_OFFSET_MS: String(offsets[name]) });
       const traffic = new IdTraffic(new TsidCodec({ nodeBits: 3 }));
-      const restarts: Restart[] = [];
       const events: FaultEvent[] = [];
-      let supervising = true;
-
-      // The orchestrator: whatever exits is started again. Every exit and restart is recorded.
-      const supervise = async (name: string) => {
-        while (supervising) {
-          const { label } = fleet.target(name)()!;
-          const exit = await fleet.service(name).exited;
-          const restart: Restart = { exited: label, ...exit };
-          restarts.push(restart);
-          while (supervising) {
-            try {
-              await fleet.start(name, env(name));
-              restart.restartedAs = fleet.target(name)()!.label;
-              break;
-            } catch {
-              // exited during start-up (e.g. SIGKILLed by the driver); start it again
-            }
-          }
-        }
-      };
-
-      let supervisors: Promise<void>[] = [];
+      let supervisor: ReturnType<Fleet['supervise']> | undefined;
       let stoppedAt = 0;
       try {
         await Promise.all(NAMES.map((name) => fleet.startIssuing(name, env(name))));
         for (const name of NAMES) traffic.add(name, fleet.target(name));
-        supervisors = NAMES.map(supervise);
+        supervisor = fleet.supervise(NAMES, env);
 
         const started = Date.now();
         while (Date.now() - started < CHAOS_MS) {
@@ -160,15 +121,12 @@ describe('TSID chaos (real Redis, 4 real service processes)', () => {
           30_000,
         );
         stoppedAt = Date.now();
-        supervising = false;
-        await traffic.stop();
-        await fleet.killAll();
-        await Promise.all(supervisors);
       } finally {
-        supervising = false;
         await traffic.stop();
+        await supervisor?.stop();
         await fleet.killAll();
       }
+      const restarts = supervisor.restarts;
 
       const counts = Object.fromEntries(FAULTS.map((f) => [f, events.filter((e) => e.fault === f).length]));
       const idle = silentHolders(fleet.history, traffic.countsByLabel(), events, offsets, stoppedAt);

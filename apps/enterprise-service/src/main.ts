@@ -3,10 +3,12 @@ import { ShutdownService } from '@nestjs-reliability/shutdown';
 import { createApp } from './app.factory';
 import { loadConfig } from './config/app-config';
 import { ConfigError } from './config/config.error';
+import { checkRedisTls } from './connections/redis-tls';
 import { signalReadyToSupervisor } from './supervisor/ready-signal';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  await checkRedisTls(config);
   const app = await createApp(config);
   // Owns SIGTERM/SIGINT (instead of enableShutdownHooks): readiness 503, drain, close, wait, hooks, exit.
   app.get(ShutdownService).attach(app);

@@ -11,7 +11,7 @@ import {
   type StartupGate,
   type StartupHold,
 } from '@nestjs-reliability/common';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { isNodeIdsExhaustedError } from './node-ids-exhausted.error';
 import { NodeLease, type RefreshOutcome } from './node-lease';
 import { RESOLVED_TSID_OPTIONS, TSID_GENERATOR } from './tsid.module-definition';
@@ -53,6 +53,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
       ttlMs: options.lease.ttlMs,
       maxClockSkewMs: options.maxClockSkewMs,
       keyPrefix: options.lease.keyPrefix,
+      replicaAcks: options.lease.replicaAcks,
       clock: options.clock,
     });
     const clock = options.clock;
@@ -178,18 +179,21 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
     const what =
       outcome.status === 'lost'
         ? `lost (its key ${lease.nodeKey(nodeId)} is gone from Redis)`
-        : `stolen (its key ${lease.nodeKey(nodeId)} holds another instance's token)`;
+        : outcome.status === 'stolen'
+          ? `stolen (its key ${lease.nodeKey(nodeId)} holds another instance's token)`
+          : 'lost (Redis is not the primary that granted it: after a failover or restart its latest writes may be gone)';
     const reason = `the TSID lease of node ID ${nodeId} was ${what}`;
     this.generator.revoke(`${reason}; the instance is shutting down to lease again`);
     this.window = undefined;
     this.stopped = true;
     clearInterval(this.refreshTimer);
-    (outcome.status === 'lost' ? this.lost : this.stolen)?.inc();
+    (outcome.status === 'stolen' ? this.stolen : this.lost)?.inc();
     this.logger.error({
       msg: `Stopped issuing TSIDs: ${reason}; shutting down with exit code ${ExitCode.LeaseLost}`,
       nodeId,
       expected: lease.token,
       actual: outcome.status === 'stolen' ? outcome.holder : null,
+      ...(outcome.status === 'primary-changed' && { grantedBy: outcome.granted, primary: outcome.current }),
     });
     this.terminate(reason, ExitCode.LeaseLost);
   }
@@ -201,7 +205,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
 }
 
 /** Resolves true as soon as `redis` is ready, or with its readiness after `timeoutMs`. */
-function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+function whenReady(redis: Redis | Cluster, timeoutMs: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = () => {

@@ -1,16 +1,25 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { checkInteger, checkKeyPrefix, InvalidOptionError } from '@nestjs-reliability/common';
+import { checkClusterKeyPrefix } from './node-lease';
 import { DEFAULT_NODE_BITS, DEFAULT_TSID_EPOCH } from './tsid.codec';
 
 export interface TsidLeaseOptions {
-  /** The application's ioredis client (e.g. `inject: [getRedisToken('default')]` in `forRootAsync`). */
-  redis: Redis;
+  /**
+   * The application's ioredis client (e.g. `inject: [getRedisToken('default')]` in `forRootAsync`): standalone,
+   * Sentinel, TLS or Cluster.
+   */
+  redis: Redis | Cluster;
   /** Lease length in Redis, and how long past its last successful refresh an instance may issue (default 30 000). */
   ttlMs?: number;
   /** How often the lease is checked and extended (default `ttlMs / 3`). */
   refreshIntervalMs?: number;
-  /** Redis key prefix (default `sys:tsid:`); use a hash tag such as `{tsid}:` on Redis Cluster. */
+  /** Redis key prefix (default `sys:tsid:`); on Redis Cluster it must contain a hash tag such as `{tsid}:`. */
   keyPrefix?: string;
+  /**
+   * Replicas that must acknowledge a lease write before it counts (default 0). Behind Sentinel, set it to the
+   * number of replicas so that no failover can lose a window in use (see README, "Failover").
+   */
+  replicaAcks?: number;
 }
 
 export interface TsidModuleOptions {
@@ -36,7 +45,7 @@ export interface ResolvedTsidOptions {
   nodeBits: number;
   epoch: number;
   nodeId: number | undefined;
-  lease: (Required<Omit<TsidLeaseOptions, 'redis'>> & { redis: Redis }) | undefined;
+  lease: (Required<Omit<TsidLeaseOptions, 'redis'>> & { redis: Redis | Cluster }) | undefined;
   maxClockSkewMs: number;
   maxClockBackwardMs: number;
   clock: () => number;
@@ -47,7 +56,7 @@ export interface ResolvedTsidOptions {
 export const TSID_DEFAULTS = {
   nodeBits: DEFAULT_NODE_BITS,
   epoch: DEFAULT_TSID_EPOCH,
-  lease: { ttlMs: 30_000, keyPrefix: 'sys:tsid:' },
+  lease: { ttlMs: 30_000, keyPrefix: 'sys:tsid:', replicaAcks: 0 },
   maxClockSkewMs: 1_000,
   maxClockBackwardMs: 1_000,
   clockOffsetMs: 0,
@@ -82,7 +91,19 @@ export function resolveTsidOptions(options: TsidModuleOptions): ResolvedTsidOpti
       redis: options.lease.redis,
       ttlMs,
       refreshIntervalMs,
-      keyPrefix: checkKeyPrefix(scope, 'lease.keyPrefix', options.lease.keyPrefix ?? TSID_DEFAULTS.lease.keyPrefix),
+      keyPrefix: checkClusterKeyPrefix(
+        scope,
+        'lease.keyPrefix',
+        checkKeyPrefix(scope, 'lease.keyPrefix', options.lease.keyPrefix ?? TSID_DEFAULTS.lease.keyPrefix),
+        options.lease.redis,
+      ),
+      replicaAcks: checkInteger(
+        scope,
+        'lease.replicaAcks',
+        options.lease.replicaAcks ?? TSID_DEFAULTS.lease.replicaAcks,
+        0,
+        100,
+      ),
     };
   }
   const offset = checkInteger(

@@ -37,6 +37,29 @@ describe('loadConfig', () => {
     [{ TSID_NODE_BITS: '4', TSID_NODE_ID: '16' }, 'TSID_NODE_ID is "16"; it must be an integer from 0 to 15.'],
     [{ TSID_LEASE_TTL_MS: '3000', TSID_REFRESH_INTERVAL_MS: '3000' }, 'it must be below TSID_LEASE_TTL_MS (3000)'],
     [{ HEALTH_READINESS_INCLUDE: 'mongodb,disk' }, '"disk" is not a check'],
+    [
+      { REDIS_SENTINELS: '10.0.0.1:26379,10.0.0.2' },
+      'REDIS_SENTINELS is "10.0.0.1:26379,10.0.0.2"; "10.0.0.2" is not host:port; use a comma list such as',
+    ],
+    [{ REDIS_SENTINELS: 'sentinel-a:0' }, '"sentinel-a:0" is not host:port'],
+    [{ REDIS_SENTINEL_NAME: 'my master' }, 'REDIS_SENTINEL_NAME is "my master"; it must be a Sentinel master name'],
+    [
+      { REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' },
+      'REDIS_TLS_CA_FILE is "/nonexistent/ca.pem"; it must be a readable PEM file of CA certificates (no such file).',
+    ],
+    [
+      { REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: __filename },
+      'it must be a readable PEM file of CA certificates (not a PEM certificate).',
+    ],
+    [
+      { REDIS_TLS_CA_FILE: __filename },
+      'REDIS_TLS_CA_FILE is "' + __filename + '"; it applies only to a rediss:// REDIS_URL without REDIS_SENTINELS',
+    ],
+    [
+      { REDIS_URL: 'rediss://h:6380', REDIS_SENTINELS: 's1:26379', REDIS_TLS_CA_FILE: __filename },
+      'TLS through Sentinels is not supported yet',
+    ],
+    [{ TSID_LEASE_REPLICA_ACKS: '-1' }, 'TSID_LEASE_REPLICA_ACKS is "-1"; it must be an integer from 0 to 100.'],
     [{ DEMO_ENDPOINTS: 'yes' }, 'DEMO_ENDPOINTS is "yes"; it must be one of true, false.'],
     [{ MONGODB_MIN_POOL_SIZE: '5', MONGODB_MAX_POOL_SIZE: '4' }, 'it must be at least MONGODB_MIN_POOL_SIZE (5)'],
     [{ MONGODB_SOCKET_TIMEOUT_MS: '0' }, 'MONGODB_SOCKET_TIMEOUT_MS is "0"; it must be an integer ≥ 1.'],
@@ -56,6 +79,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://user:s3cret@host:6379' })).toThrow(
       'REDIS_URL is "http://***@host:6379"; it must be a URL starting with redis:// or rediss://.',
     );
+  });
+
+  it('reads Sentinels as host and port, IPv6 in brackets', () => {
+    expect(loadConfig({ REDIS_SENTINELS: 's1:26379, [::1]:26380' })).toMatchObject({
+      redisSentinels: [
+        { host: 's1', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
+      redisSentinelName: 'mymaster',
+    });
+    expect(loadConfig({}).redisSentinels).toBeUndefined();
   });
 
   it('derives the refresh interval from the lease TTL', () => {

@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { maskCredentials } from '@nestjs-reliability/common';
 import { mongo } from 'mongoose';
 // Bundled at build time: the version the service reports is the one it was built from.
@@ -16,6 +18,11 @@ export interface AppConfig {
   httpAdapter: 'fastify' | 'express';
   mongodb: MongoDbConfig;
   redisUrl: string;
+  /** The CA file (and its PEM) a `rediss://` REDIS_URL's certificate is verified against; Node's CAs when unset. */
+  redisTlsCa: { file: string; pem: string } | undefined;
+  /** When set, the Redis primary is found through these Sentinels instead of `redisUrl`. */
+  redisSentinels: Array<{ host: string; port: number }> | undefined;
+  redisSentinelName: string;
   shutdown: { drainDelayMs: number; timeoutMs: number };
   health: { readinessInclude: string[] };
   tsid: {
@@ -23,6 +30,8 @@ export interface AppConfig {
     nodeBits: number;
     leaseTtlMs: number;
     refreshIntervalMs: number;
+    /** Redis replicas that must acknowledge a lease write before it counts. */
+    replicaAcks: number;
     maxClockSkewMs: number;
     /** Test-only: shifts this process's TSID clock to simulate skew between hosts. */
     clockOffsetMs: number;
@@ -75,6 +84,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const port = read.integer('PORT', 3000, 1, 65_535);
+  const redisUrl = read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
   // PM2 cluster workers share PORT but each has its own metrics registry: worker i (PM2's NODE_APP_INSTANCE) serves
   // /metrics on METRICS_PORT + i, so Prometheus scrapes every worker (deploy/pm2/prometheus.yml).
   const instance = read.optionalInteger('NODE_APP_INSTANCE', 0, 1_023) ?? 0;
@@ -110,7 +120,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryReads: read.boolean('MONGODB_RETRY_READS', true),
       retryWrites: read.boolean('MONGODB_RETRY_WRITES', true),
     },
-    redisUrl: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisUrl,
+    redisTlsCa: readRedisTlsCa(read, redisUrl),
+    redisSentinels: read.hostPorts('REDIS_SENTINELS'),
+    redisSentinelName: read.string(
+      'REDIS_SENTINEL_NAME',
+      'mymaster',
+      /^[A-Za-z0-9._-]+$/,
+      'it must be a Sentinel master name (letters, digits, ".", "_", "-")',
+    ),
     shutdown: {
       drainDelayMs: read.integer('SHUTDOWN_DRAIN_DELAY_MS', 5_000, 0, MAX_TIMER_MS),
       timeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0, MAX_TIMER_MS),
@@ -123,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       nodeBits,
       leaseTtlMs,
       refreshIntervalMs,
+      replicaAcks: read.integer('TSID_LEASE_REPLICA_ACKS', 0, 0, 100),
       maxClockSkewMs: read.integer('TSID_MAX_CLOCK_SKEW_MS', 1_000, 0, 60_000),
       clockOffsetMs: read.integer('TSID_CLOCK_OFFSET_MS', 0, -86_400_000, 86_400_000),
     },
@@ -155,6 +174,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       version: read.string('SERVICE_VERSION', packageJson.version),
     },
   };
+}
+
+/**
+ * Reads REDIS_TLS_CA_FILE once: a missing file or one without a certificate stops start-up instead of failing every
+ * TLS handshake. It only applies to a `rediss://` REDIS_URL, so it is refused with any other, and with Sentinels.
+ */
+function readRedisTlsCa(read: EnvReader, redisUrl: string): AppConfig['redisTlsCa'] {
+  const file = read.raw('REDIS_TLS_CA_FILE');
+  if (file === undefined) return undefined;
+  if (!redisUrl.startsWith('rediss:') || read.raw('REDIS_SENTINELS') !== undefined)
+    throw new ConfigError(
+      'REDIS_TLS_CA_FILE',
+      file,
+      'it applies only to a rediss:// REDIS_URL without REDIS_SENTINELS (TLS through Sentinels is not supported yet)',
+    );
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+    new X509Certificate(pem);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not a PEM certificate';
+    throw new ConfigError('REDIS_TLS_CA_FILE', file, `it must be a readable PEM file of CA certificates (${reason})`);
+  }
+  return { file, pem };
 }
 
 /**

@@ -68,6 +68,24 @@ export class EnvReader {
     }
   }
 
+  /** A comma list of `host:port` (e.g. Sentinels), or undefined when unset. */
+  hostPorts(name: string): Array<{ host: string; port: number }> | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    return value.split(',').map((item) => {
+      const match = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(item.trim());
+      const port = Number(match?.[2]);
+      if (!match || port < 1 || port > 65_535) {
+        throw new ConfigError(
+          name,
+          value,
+          `"${item.trim()}" is not host:port; use a comma list such as 10.0.0.1:26379,10.0.0.2:26379`,
+        );
+      }
+      return { host: match[1].replace(/^\[|\]$/g, ''), port };
+    });
+  }
+
   list(name: string, fallback: readonly string[], allowed: readonly string[]): string[] {
     const value = this.raw(name);
     if (value === undefined) return [...fallback];

@@ -37,11 +37,25 @@ export class ConnectionsModule {}
 
 // The wrapper types its factory's arguments as unknown[].
 function redisOptions(config: AppConfig): RedisModuleOptions {
+  const target = config.redisSentinels
+    ? {
+        sentinels: config.redisSentinels,
+        name: config.redisSentinelName,
+        sentinelRetryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
+        // No `failoverDetector`: its disconnect on +switch-master, arriving while the client is already reconnecting
+        // after the primary died, rejects that connection attempt and ioredis then ends the client for good (seen in
+        // test/tsid/failover.e2e-spec.ts). A dead primary closes the socket and the reconnection asks the Sentinels;
+        // a demoted one answers writes with READONLY: reconnect, which asks them too.
+        reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
+        // A paused primary holds commands without closing the socket; fail them instead of waiting forever.
+        commandTimeout: 2_000,
+      }
+    : { url: config.redisUrl, ...(config.redisTlsCa && { tls: { ca: config.redisTlsCa.pem } }) };
   return {
     readyLog: false,
     errorLog: false,
     config: {
-      url: config.redisUrl,
+      ...target,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,

@@ -21,6 +21,7 @@ import { IdsController } from './ids.controller';
                 redis: redis.getOrThrow(),
                 ttlMs: config.tsid.leaseTtlMs,
                 refreshIntervalMs: config.tsid.refreshIntervalMs,
+                replicaAcks: config.tsid.replicaAcks,
               },
             }),
       }),

@@ -1,0 +1,62 @@
+import { type RedisServer, startRedis, waitFor } from '../../../test/support';
+import { NodeLease } from './node-lease';
+
+/** A primary and a replica linked by replication, so the replica can be promoted by hand. */
+async function primaryWithReplica(): Promise<{ primary: RedisServer; replica: RedisServer }> {
+  const args = ['--repl-diskless-sync-delay', '0'];
+  const primary = await startRedis(args);
+  const replica = await startRedis([...args, '--replicaof', '127.0.0.1', String(primary.port)]);
+  await waitFor('the replica to acknowledge writes', async () => (await primary.replicasAcknowledging(1)) === 1);
+  return { primary, replica };
+}
+
+const leaseOn = (server: RedisServer, options: { replicaAcks?: number; clock?: () => number } = {}) =>
+  new NodeLease({ redis: server.client(), nodeBits: 0, ttlMs: 2_000, maxClockSkewMs: 100, ...options });
+
+// Real replication and an expiring lease: a few seconds each.
+jest.setTimeout(20_000);
+
+describe('TSID lease across a promotion (real primary and replica)', () => {
+  it('starts the successor on a promoted replica that missed the last refresh after everything the holder may issue', async () => {
+    const { primary, replica } = await primaryWithReplica();
+    const holder = leaseOn(primary);
+    const acquired = await holder.acquire();
+    // Kept alive past the first quarantine, so the last refresh's window ends beyond everything the replica has.
+    await waitFor('half the TTL', () => Date.now() > acquired.until - 1_000, 5_000);
+    expect(await holder.refresh()).toMatchObject({ status: 'extended' });
+    await waitFor('the holder’s window to open', () => Date.now() > acquired.after, 5_000);
+    await waitFor(
+      'the lease to reach the replica',
+      async () => (await replica.command(['HGET', 'sys:tsid:hwm', '0'])) !== String(acquired.until),
+    );
+    // The replica is promoted (the Sentinels lost sight of the primary), then the old primary extends the holder.
+    await replica.command(['REPLICAOF', 'NO', 'ONE']);
+    const refreshed = await holder.refresh();
+    if (refreshed.status !== 'extended') throw new Error(`refresh ${refreshed.status}`);
+    await primary.kill();
+
+    // Control: the promoted replica's high-water mark and quarantine end are below the holder's window, so a lease
+    // that trusted them would hand out timestamps the holder may still issue.
+    const [mark, epoch] = (await replica.command(['HMGET', 'sys:tsid:hwm', '0', 'epoch'])).split(',').map(Number);
+    expect(Math.max(mark, epoch)).toBeLessThan(refreshed.until);
+    const successor = leaseOn(replica);
+    const window = await waitFor('the old key to expire on the new primary', () =>
+      successor.acquire().catch(() => undefined),
+    );
+    expect(window.after).toBeGreaterThanOrEqual(refreshed.until);
+  });
+
+  it('does not count a refresh that the replicas did not acknowledge', async () => {
+    const { primary, replica } = await primaryWithReplica();
+    const holder = leaseOn(primary, { replicaAcks: 1 });
+    const { after } = await holder.acquire();
+    await replica.command(['REPLICAOF', 'NO', 'ONE']);
+    await expect(holder.refresh()).rejects.toThrow(
+      'Only 0 of the 1 Redis replicas required acknowledged the lease of TSID node ID 0 in time',
+    );
+    await holder.release(after, after);
+    // An acquire without the acknowledgement is refused and gives its node ID back.
+    await expect(leaseOn(primary, { replicaAcks: 1 }).acquire()).rejects.toThrow('Only 0 of the 1');
+    expect(await primary.command(['EXISTS', 'sys:tsid:node:0'])).toBe('0');
+  });
+});
