@@ -2,6 +2,7 @@ export { killAll, trackedCount } from './child-processes';
 export { freePort } from './free-port';
 export { GatedProxy } from './gated-proxy';
 export { RedisServer, startRedis } from './redis-server';
+export { RedisCluster, startRedisCluster } from './redis-cluster';
 export {
   SERVICE_MAIN,
   ServiceProcess,
