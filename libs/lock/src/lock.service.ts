@@ -115,7 +115,7 @@ export class LockService {
       extendTimer = setTimeout(
         () => {
           extension = this.lock.extend(lease, ttlMs).then(
-            (extended) => (extended ? schedule() : lose('a majority of the Redis nodes refused to extend it')),
+            (extended) => (extended ? schedule() : lose('a majority of the Redis nodes did not extend it')),
             (error: unknown) => lose((error as Error).message, error),
           );
         },
