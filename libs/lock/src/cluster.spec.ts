@@ -35,7 +35,12 @@ describe('LockService on a real 3-primary Redis Cluster', () => {
       expect(tokens).toEqual([1, 2]);
     }
     const countersPerPrimary = await Promise.all(
-      cluster.ports.map((_, i) => cluster.node(i).keys('lock:*:fence').then((keys) => keys.length)),
+      cluster.ports.map((_, i) =>
+        cluster
+          .node(i)
+          .keys('lock:*:fence')
+          .then((keys) => keys.length),
+      ),
     );
     console.log(`cluster: fencing counters per primary ${countersPerPrimary.join('/')}`);
     expect(countersPerPrimary.reduce((sum, n) => sum + n, 0)).toBe(resources.length);

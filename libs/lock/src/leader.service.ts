@@ -13,6 +13,7 @@ import { type LockHandle, LockService } from './lock.service';
 /** The leader's work: run until `signal` aborts (leadership lost or handed over); write with `lock.fencingToken`. */
 export type LeaderLoop = (signal: AbortSignal, lock: LockHandle) => Promise<void> | void;
 
+/** Per-election settings; the module's lock options apply otherwise. */
 export interface LeaderOptions {
   /** Lifetime of the leadership lock, extended at half-life: a dead leader is replaced within it. Default: the module's `ttlMs`. */
   ttlMs?: number;
@@ -22,6 +23,7 @@ export interface LeaderOptions {
 
 /** One election as this instance takes part in it. */
 export interface Leadership {
+  /** The election's name, which is also the lock's resource. */
   readonly name: string;
   /** Whether this instance leads now (its loop is running). */
   readonly isLeader: boolean;
@@ -87,6 +89,7 @@ export class LeaderService implements OnModuleDestroy {
     };
   }
 
+  /** Steps down (releasing the lock) and stops standing when the application closes. */
   async onModuleDestroy(): Promise<void> {
     await this.stopAll('application closing');
   }
@@ -108,7 +111,9 @@ export class LeaderService implements OnModuleDestroy {
       } catch (error) {
         this.logger.error(`Election "${name}": ${(error as Error).message}`);
       }
-      await sleep(this.locks.retryDelay(election.options.retryDelayMs), undefined, { signal: election.stopping }).catch(() => undefined);
+      await sleep(this.locks.retryDelay(election.options.retryDelayMs), undefined, { signal: election.stopping }).catch(
+        () => undefined,
+      );
     }
   }
 

@@ -61,7 +61,12 @@ export function resolveLockOptions(options: LockModuleOptions): ResolvedLockOpti
 function checkLockKeyPrefix(value: unknown): string {
   const prefix = checkKeyPrefix(SCOPE, 'keyPrefix', value);
   if (/[{}]/.test(prefix)) {
-    throw new InvalidOptionError(SCOPE, 'keyPrefix', prefix, 'it must not contain { or } (the lock adds its own hash tag)');
+    throw new InvalidOptionError(
+      SCOPE,
+      'keyPrefix',
+      prefix,
+      'it must not contain { or } (the lock adds its own hash tag)',
+    );
   }
   return prefix;
 }

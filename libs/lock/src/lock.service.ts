@@ -27,6 +27,7 @@ export interface RunOptions {
 
 /** What a routine holds while it runs under the lock. */
 export interface LockHandle {
+  /** The locked resource, as given to `run`/`tryRun`. */
   readonly resource: string;
   /**
    * Strictly greater than the token of every earlier holder of this resource: hand it to the resource you protect
@@ -110,7 +111,10 @@ export class LockService {
       const now = performance.now();
       // A process paused past the validity (GC, SIGSTOP) finds this timer due first and stops its routine.
       clearTimeout(expiryTimer);
-      expiryTimer = setTimeout(() => lose('its validity ran out before an extension succeeded'), lease.validUntil - now);
+      expiryTimer = setTimeout(
+        () => lose('its validity ran out before an extension succeeded'),
+        lease.validUntil - now,
+      );
       expiryTimer.unref();
       extendTimer = setTimeout(
         () => {
