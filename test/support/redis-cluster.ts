@@ -80,7 +80,7 @@ export class RedisCluster {
   client(): Cluster {
     const client = new Cluster(
       this.ports.map((port) => ({ host: '127.0.0.1', port })),
-      { redisOptions: { maxRetriesPerRequest: 1 } },
+      { redisOptions: { maxRetriesPerRequest: 1, disconnectTimeout: 50 } },
     );
     client.on('error', () => undefined);
     this.clients.add(client);
@@ -89,7 +89,7 @@ export class RedisCluster {
 
   /** A plain client of one primary (by index), e.g. to see which keys landed on it. */
   node(index: number): Redis {
-    const client = new Redis(this.ports[index], '127.0.0.1', { maxRetriesPerRequest: 1 });
+    const client = new Redis(this.ports[index], '127.0.0.1', { maxRetriesPerRequest: 1, disconnectTimeout: 50 });
     client.on('error', () => undefined);
     this.clients.add(client);
     return client;
