@@ -1,5 +1,5 @@
 export { LockModule } from './lock.module';
-export { LockService } from './lock.service';
+export { currentLock, LockService } from './lock.service';
 export type { LockHandle, LockOutcome, LockRoutine, RunOptions } from './lock.service';
 export { LeaderService } from './leader.service';
 export type { LeaderLoop, LeaderOptions, Leadership } from './leader.service';

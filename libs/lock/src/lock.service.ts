@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import {
   type CounterMetric,
@@ -130,7 +131,9 @@ export class LockService {
     schedule();
     const handle: LockHandle = { resource, fencingToken: lease.fencingToken, signal: controller.signal };
     try {
-      return await runWithAbortSignal(controller.signal, () => routine(controller.signal, handle));
+      return await runWithAbortSignal(controller.signal, () =>
+        held.run(handle, () => routine(controller.signal, handle)),
+      );
     } finally {
       finished = true;
       clearTimeout(extendTimer);
@@ -145,6 +148,16 @@ export class LockService {
       }
     }
   }
+}
+
+const held = new AsyncLocalStorage<LockHandle>();
+
+/**
+ * The innermost lock held by the code running now (a `@WithLock` method, a `run`/`tryRun` routine), or undefined:
+ * how a decorated method reaches its `fencingToken`.
+ */
+export function currentLock(): LockHandle | undefined {
+  return held.getStore();
 }
 
 /** The work done under a lock: stop when `signal` aborts, and give `lock.fencingToken` to what you write to. */
