@@ -63,7 +63,7 @@ export class LockService {
     this.lock = new QuorumLock(this.options.clients, this.options);
     this.outcomes = metrics?.counter({
       name: 'lock_outcomes_total',
-      help: 'Distributed lock outcomes by resource: acquired, busy (held elsewhere), unavailable (Redis unreachable) or lost (extension failed).',
+      help: 'Distributed lock outcomes by resource: acquired, busy (held elsewhere), unavailable (Redis unreachable) or lost (extension failed or validity ran out).',
       labelNames: ['resource', 'result'],
     });
   }
@@ -110,7 +110,8 @@ export class LockService {
     const schedule = (): void => {
       if (finished) return;
       const now = performance.now();
-      // A process paused past the validity (GC, SIGSTOP) finds this timer due first and stops its routine.
+      // A process paused past the validity (GC, SIGSTOP) finds this timer due when it resumes: the routine stops
+      // whatever a late extension answers.
       clearTimeout(expiryTimer);
       expiryTimer = setTimeout(
         () => lose('its validity ran out before an extension succeeded'),
