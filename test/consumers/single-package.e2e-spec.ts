@@ -106,7 +106,7 @@ describe('each single-package app boots and does its job', () => {
     const app = await apps.get('lock')!.start({ REDIS_URL: redis.url });
     await app.waitForStatus('/report');
     expect(await (await fetch(`${app.url}/report`)).json()).toEqual({ ran: true });
-    expect(await redis.command(['EXISTS', 'lock:report'])).toBe('0');
+    expect(await redis.command(['EXISTS', 'lock:{report}'])).toBe('0');
   });
 
   it('tsid: without the shutdown package, a lost lease (FLUSHALL) still exits 75, by itself', async () => {
