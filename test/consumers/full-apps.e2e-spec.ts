@@ -158,7 +158,7 @@ describe.each(FIXTURES)('%s installed from the packed tarballs', (fixture) => {
     const first = fetch(`${a.url}/exclusive?ms=1500`);
     await waitFor(
       'a to hold the lock',
-      async () => (await redis.command(['EXISTS', 'lock:consumer-exclusive'])) === '1',
+      async () => (await redis.command(['EXISTS', 'lock:{consumer-exclusive}'])) === '1',
     );
     const refused = await fetch(`${b.url}/exclusive?ms=0`);
     expect(refused.status).toBe(409);

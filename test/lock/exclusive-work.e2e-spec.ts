@@ -18,7 +18,7 @@ describe('work that must run on one instance at a time', () => {
     const first = fetch(`${a.url}/demo/exclusive?ms=1500`);
     await waitFor(
       'instance a to hold the lock',
-      async () => (await redis.command(['EXISTS', 'lock:demo:exclusive'])) === '1',
+      async () => (await redis.command(['EXISTS', 'lock:{demo:exclusive}'])) === '1',
     );
 
     const refused = await fetch(`${b.url}/demo/exclusive?ms=0`);
@@ -28,7 +28,7 @@ describe('work that must run on one instance at a time', () => {
     expect((await first).status).toBe(200);
     const after = await fetch(`${b.url}/demo/exclusive?ms=0`);
     expect(after.status).toBe(200);
-    expect(await redis.command(['EXISTS', 'lock:demo:exclusive'])).toBe('0');
+    expect(await redis.command(['EXISTS', 'lock:{demo:exclusive}'])).toBe('0');
   });
 
   it('answers 503, not 409, while Redis is unreachable', async () => {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Cluster } from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { freePort } from './free-port';
 import { type RedisServer, startRedis } from './redis-server';
 import { waitFor } from './wait-for';
@@ -10,7 +10,7 @@ import { waitFor } from './wait-for';
  * `redis-cli --cluster create`. Its nodes are ordinary `RedisServer`s, stopped after the test file.
  */
 export class RedisCluster {
-  private readonly clients = new Set<Cluster>();
+  private readonly clients = new Set<Redis | Cluster>();
 
   private constructor(readonly nodes: RedisServer[]) {}
 
@@ -60,6 +60,14 @@ export class RedisCluster {
       this.nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
       { redisOptions: { maxRetriesPerRequest: 1, disconnectTimeout: 50 } },
     );
+    client.on('error', () => undefined);
+    this.clients.add(client);
+    return client;
+  }
+
+  /** A plain client of one primary (by index), e.g. to see which keys landed on it; closed after the test file. */
+  node(index: number): Redis {
+    const client = new Redis(this.nodes[index].port, '127.0.0.1', { maxRetriesPerRequest: 1, disconnectTimeout: 50 });
     client.on('error', () => undefined);
     this.clients.add(client);
     return client;

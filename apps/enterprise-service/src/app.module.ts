@@ -12,6 +12,7 @@ import { ConnectionsModule } from './connections/connections.module';
 import { DemoModule } from './demo/demo.module';
 import { DirectoryModule } from './directory/directory.module';
 import { IdsModule } from './ids/ids.module';
+import { LeaderLoopModule } from './leader/leader-loop.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 
 @Module({})
@@ -43,6 +44,7 @@ export class AppModule {
         }),
         ShutdownModule.forRoot({ drainDelayMs: config.shutdown.drainDelayMs, timeoutMs: config.shutdown.timeoutMs }),
         ...(config.demoEndpoints ? [DemoModule] : []),
+        ...(config.leaderLoop.targetUrl ? [LeaderLoopModule] : []),
       ],
     };
   }

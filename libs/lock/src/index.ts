@@ -1,6 +1,8 @@
 export { LockModule } from './lock.module';
-export { LockService } from './lock.service';
-export type { LockOutcome, RunOptions } from './lock.service';
+export { currentLock, LockService } from './lock.service';
+export type { LockHandle, LockOutcome, LockRoutine, RunOptions } from './lock.service';
+export { LeaderService } from './leader.service';
+export type { LeaderLoop, LeaderOptions, Leadership } from './leader.service';
 export { WithLock } from './with-lock.decorator';
 export type { WithLockOptions } from './with-lock.decorator';
 export { currentAbortSignal } from '@nestjs-reliability/common';
@@ -8,3 +10,4 @@ export { LockLostError, isLockLostError } from './lock-lost.error';
 export { LockUnavailableError, isLockUnavailableError } from './lock-unavailable.error';
 export { LOCK_DEFAULTS } from './lock.options';
 export type { LockModuleOptions } from './lock.options';
+export type { LockClient } from './quorum-lock';

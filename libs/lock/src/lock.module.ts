@@ -2,6 +2,7 @@ import { type ConfigurableModuleAsyncOptions, type DynamicModule, Module, type O
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { ConfigurableModuleClass } from './lock.module-definition';
 import type { LockModuleOptions } from './lock.options';
+import { LeaderService } from './leader.service';
 import { LockService } from './lock.service';
 import { LOCK_SERVICE, WITH_LOCK } from './with-lock.decorator';
 
@@ -11,8 +12,8 @@ import { LOCK_SERVICE, WITH_LOCK } from './with-lock.decorator';
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [LockService],
-  exports: [LockService],
+  providers: [LockService, LeaderService],
+  exports: [LockService, LeaderService],
 })
 export class LockModule implements OnModuleInit {
   /** Global unless `isGlobal: false`. */

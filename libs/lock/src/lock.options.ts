@@ -1,13 +1,14 @@
 import { checkInteger, checkKeyPrefix, checkNumber, InvalidOptionError } from '@nestjs-reliability/common';
-import type { Redis } from 'ioredis';
+import type { LockClient } from './quorum-lock';
 
 export interface LockModuleOptions {
   /**
    * Independent Redis masters (not replicas of each other): one for a simple lock, or an odd number ≥ 3 for
-   * Redlock's quorum, which keeps working while a minority of them is down.
+   * Redlock's quorum, which keeps working while a minority of them is down. An ioredis `Cluster` counts as one:
+   * the lock's keys carry a hash tag, so each script runs in one slot.
    */
-  clients: Redis[];
-  /** Prefix of every lock key. Default `lock:`. */
+  clients: LockClient[];
+  /** Prefix of every lock key (`<prefix>{<resource>}`, and `<prefix>{<resource>}:fence` for the fencing counter). Default `lock:`. */
   keyPrefix?: string;
   /** Lock lifetime; a held lock is extended while its routine runs. Default 30 000 ms. */
   ttlMs?: number;
@@ -47,11 +48,25 @@ export function resolveLockOptions(options: LockModuleOptions): ResolvedLockOpti
   const ttlMs = checkInteger(SCOPE, 'ttlMs', options.ttlMs ?? LOCK_DEFAULTS.ttlMs, 200);
   return {
     clients: options.clients,
-    keyPrefix: checkKeyPrefix(SCOPE, 'keyPrefix', options.keyPrefix ?? LOCK_DEFAULTS.keyPrefix),
+    keyPrefix: checkLockKeyPrefix(options.keyPrefix ?? LOCK_DEFAULTS.keyPrefix),
     ttlMs,
     retryCount: checkInteger(SCOPE, 'retryCount', options.retryCount ?? LOCK_DEFAULTS.retryCount, 0),
     retryDelayMs: checkInteger(SCOPE, 'retryDelayMs', options.retryDelayMs ?? LOCK_DEFAULTS.retryDelayMs, 0),
     retryJitterMs: checkInteger(SCOPE, 'retryJitterMs', options.retryJitterMs ?? LOCK_DEFAULTS.retryJitterMs, 0),
     driftFactor: checkNumber(SCOPE, 'driftFactor', options.driftFactor ?? LOCK_DEFAULTS.driftFactor, 0, 0.5),
   };
+}
+
+/** Braces would move the Cluster hash tag off the resource name. */
+function checkLockKeyPrefix(value: unknown): string {
+  const prefix = checkKeyPrefix(SCOPE, 'keyPrefix', value);
+  if (/[{}]/.test(prefix)) {
+    throw new InvalidOptionError(
+      SCOPE,
+      'keyPrefix',
+      prefix,
+      'it must not contain { or } (the lock adds its own hash tag)',
+    );
+  }
+  return prefix;
 }

@@ -22,7 +22,7 @@ describe('LockService on a real Redis', () => {
     const [a, b] = [instance([redis]), instance([redis])];
     let release!: () => void;
     const held = a.tryRun('report', () => new Promise<string>((resolve) => (release = () => resolve('done'))));
-    await waitFor('a to hold the lock', async () => (await redis.command(['EXISTS', 'lock:report'])) === '1');
+    await waitFor('a to hold the lock', async () => (await redis.command(['EXISTS', 'lock:{report}'])) === '1');
 
     await expect(b.tryRun('report', () => 'b ran')).resolves.toEqual({ acquired: false, reason: 'busy' });
     await expect(b.run('report', () => 'b ran')).rejects.toMatchObject({ reason: 'busy', resource: 'report' });
@@ -61,7 +61,7 @@ describe('LockService on a real Redis', () => {
       await sleep(1_000);
       return signal.aborted;
     });
-    await waitFor('a to hold the lock', async () => (await redis.command(['EXISTS', 'lock:long'])) === '1');
+    await waitFor('a to hold the lock', async () => (await redis.command(['EXISTS', 'lock:{long}'])) === '1');
     const deadline = Date.now() + 800;
     while (Date.now() < deadline) {
       await expect(b.tryRun('long', () => 'b')).resolves.toEqual({ acquired: false, reason: 'busy' });
@@ -80,6 +80,27 @@ describe('LockService on a real Redis', () => {
     });
     const result = await outcome;
     expect(result.acquired && isLockLostError(result.value)).toBe(true);
+  });
+
+  it('hands each holder a fencing token above every earlier holder’s', async () => {
+    const [a, b] = [instance([redis]), instance([redis])];
+    const tokens: number[] = [];
+    for (const locks of [a, b, a, b]) {
+      await locks.run('fenced', (_signal, lock) => tokens.push(lock.fencingToken));
+    }
+    expect(tokens).toEqual([1, 2, 3, 4]);
+  });
+
+  it('aborts a routine whose process was paused past the lock’s validity, before any extension', async () => {
+    const locks = instance([redis], { ttlMs: 300 });
+    const outcome = await locks.tryRun('paused', async (signal) => {
+      // Blocks the event loop past the TTL, as a long GC pause or SIGSTOP would: no extension could run.
+      const until = Date.now() + 400;
+      while (Date.now() < until);
+      await new Promise((resolve) => signal.addEventListener('abort', resolve));
+      return signal.reason as unknown;
+    });
+    expect(outcome.acquired && isLockLostError(outcome.value)).toBe(true);
   });
 
   it('says the lock is unavailable, not busy, while Redis is down', async () => {
@@ -122,6 +143,7 @@ describe('LockService options', () => {
     [{ clients: [] }, 'LockModule: option "clients" is "0 clients"'],
     [{ clients: [{}, {}] }, 'an odd number of at least 3 independent masters'],
     [{ clients: [{}], ttlMs: 50 }, 'LockModule: option "ttlMs" is 50; it must be an integer ≥ 200.'],
+    [{ clients: [{}], keyPrefix: 'lock:{a}:' }, 'it must not contain { or }'],
   ])('rejects %j at start-up', (options, message) => {
     expect(() => new LockService(options as unknown as LockModuleOptions)).toThrow(message);
   });

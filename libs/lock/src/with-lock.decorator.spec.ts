@@ -4,6 +4,7 @@ import { Interval, ScheduleModule } from '@nestjs/schedule';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedis, waitFor, type RedisServer } from '../../../test/support';
 import { LockModule } from './lock.module';
+import { currentLock } from './lock.service';
 import { WithLock } from './with-lock.decorator';
 
 // Shared by both "instances" (two Nest apps in this process), so overlap between them is visible.
@@ -32,6 +33,14 @@ class LockAboveInterval {
   @Interval(10)
   report(): Promise<void> {
     return job();
+  }
+}
+
+@Injectable()
+class FencedJob {
+  @WithLock('fenced-write', { whenLocked: 'throw' })
+  write(): Promise<number> {
+    return Promise.resolve(currentLock()!.fencingToken);
   }
 }
 
@@ -68,6 +77,15 @@ describe('@WithLock', () => {
     await waitFor('the last run to finish', () => activity.running === 0);
     expect(activity.runs).toBeGreaterThanOrEqual(3);
     expect(activity.maxRunning).toBe(1);
+  });
+
+  it('gives the method its lock’s fencing token through currentLock()', async () => {
+    const app = await startInstance(redis, FencedJob);
+    const job = app.get(FencedJob);
+    const first = await job.write();
+    await expect(job.write()).resolves.toBe(first + 1);
+    expect(currentLock()).toBeUndefined();
+    await app.close();
   });
 
   it('keeps the method name', () => {

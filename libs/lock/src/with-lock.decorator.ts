@@ -13,7 +13,8 @@ export interface WithLockOptions extends RunOptions {
 /**
  * Runs the method on one instance at a time across all instances sharing the lock's Redis. Stacks with
  * `@Cron`, `@Interval` and other method decorators in any order: it keeps the method's name and copies its
- * metadata. Inside the method, `currentAbortSignal()` aborts when the lock is lost.
+ * metadata. Inside the method, `currentAbortSignal()` aborts when the lock is lost and `currentLock()` gives its
+ * `fencingToken`.
  */
 export function WithLock(resource: string, options: WithLockOptions = {}): MethodDecorator {
   return (target, propertyKey, descriptor: PropertyDescriptor) => {

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       tsid: { nodeId: undefined, nodeBits: 10, leaseTtlMs: 30_000, refreshIntervalMs: 10_000 },
       upstream: { url: 'http://127.0.0.1:4000', timeoutMs: 2_000, breakerResetMs: 60_000 },
       demoEndpoints: false,
+      leaderLoop: { targetUrl: undefined, intervalMs: 1_000, lockTtlMs: 10_000 },
       organizations: { countRefreshMs: 15_000 },
       metrics: { prefix: 'enterprise_service_', host: '0.0.0.0', token: undefined },
       logLevel: 'info',
@@ -70,6 +71,8 @@ describe('loadConfig', () => {
       'METRICS_PORT is "9464"; it must differ from PORT minus NODE_APP_INSTANCE (1).',
     ],
     [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS is "-1"; it must be an integer from 0 to 2147483647.'],
+    [{ LEADER_LOOP_TARGET_URL: 'ftp://x/y' }, 'LEADER_LOOP_TARGET_URL is "ftp://x/y"'],
+    [{ LEADER_LOCK_TTL_MS: '100' }, 'LEADER_LOCK_TTL_MS is "100"; it must be an integer from 200 to 2147483647.'],
     [{ METRICS_TOKEN: 'a b' }, 'METRICS_TOKEN is "<redacted>"; it must be a non-empty string of printable ASCII'],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

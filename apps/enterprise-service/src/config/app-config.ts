@@ -38,6 +38,11 @@ export interface AppConfig {
   };
   upstream: { url: string; timeoutMs: number; breakerResetMs: number };
   demoEndpoints: boolean;
+  /**
+   * When `targetUrl` is set, the instances elect one leader (a lock with fencing tokens) that POSTs its fencing
+   * token to `targetUrl` every `intervalMs`; the others stand by.
+   */
+  leaderLoop: { targetUrl: string | undefined; intervalMs: number; lockTtlMs: number };
   /** How often the `organizations` gauge is refreshed from MongoDB's estimated count, in the background. */
   organizations: { countRefreshMs: number };
   /**
@@ -97,6 +102,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       instance ? `it must differ from PORT minus NODE_APP_INSTANCE (${instance})` : 'it must differ from PORT',
     );
   }
+  const leaderLockTtlMs = read.integer('LEADER_LOCK_TTL_MS', 10_000, 200, MAX_TIMER_MS);
+  const leaderIntervalMs = read.integer('LEADER_LOOP_INTERVAL_MS', 1_000, 10, MAX_TIMER_MS);
   const minPoolSize = read.integer('MONGODB_MIN_POOL_SIZE', 2, 0, 1_000);
   const maxPoolSize = read.integer('MONGODB_MAX_POOL_SIZE', 10, 1, 1_000);
   if (maxPoolSize < minPoolSize) {
@@ -151,6 +158,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       breakerResetMs: read.integer('UPSTREAM_BREAKER_RESET_MS', 60_000, 1, MAX_TIMER_MS),
     },
     demoEndpoints: read.boolean('DEMO_ENDPOINTS', false),
+    leaderLoop: {
+      targetUrl:
+        read.raw('LEADER_LOOP_TARGET_URL') === undefined
+          ? undefined
+          : read.url('LEADER_LOOP_TARGET_URL', '', ['http:', 'https:']),
+      intervalMs: leaderIntervalMs,
+      lockTtlMs: leaderLockTtlMs,
+    },
     organizations: { countRefreshMs: read.integer('ORGANIZATIONS_COUNT_REFRESH_MS', 15_000, 100) },
     metrics: {
       prefix: read.string(
