@@ -20,7 +20,7 @@ async function slowUpstream(): Promise<{ url: string; stop(): void }> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<string>((resolve) =>
-    child.stdout!.once('data', (chunk: Buffer) => resolve(String(chunk).trim())),
+    child.stdout.once('data', (chunk: Buffer) => resolve(String(chunk).trim())),
   );
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
 }

@@ -13,7 +13,8 @@ const FlakeId = require('flake-idgen');
 const { monotonicFactory } = require('ulid');
 const { v7 } = require('uuid');
 
-const seconds = Number(process.argv[2] ?? 12);
+// BENCH_SMOKE=1 (CI's smoke test): a fraction of a second, only to prove the bench still runs.
+const seconds = Number(process.argv[2] ?? (process.env.BENCH_SMOKE === '1' ? 0.5 : 12));
 const rounds = 6;
 const sliceMs = Math.max(50, Math.floor((seconds * 1000) / rounds / 11));
 

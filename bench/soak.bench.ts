@@ -1,0 +1,93 @@
+// Memory soak: the reference service with every module on (live Redis and FerretDB, a 100 ms directory upstream,
+// LOG_LEVEL=info) under full-rate load from autocannon (32 connections cycling through /ids, /organizations reads
+// and creates, /directory/:key, /demo/ping) for BENCH_SOAK_SECONDS (default 300: the 5-minute soak) after a
+// warm-up. Every 5 s it reads the service's heap used and RSS from its own /metrics; growth is the last window
+// against the first one after warm-up: heap by each window's minimum (the live heap a scavenge leaves; the maximum
+// only says when the young generation was last swept), RSS by its median. Target: both < 5 MB.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { median, msUntil, smoke, spawnService, startLiveStack } from './live-stack';
+
+const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? (smoke ? 2 : 300));
+const WARM_UP_SECONDS = smoke ? 1 : 30;
+const SAMPLE_MS = smoke ? 250 : 5_000;
+const MB = 1024 * 1024;
+
+async function memoryOf(url: string): Promise<{ heap: number; rss: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]);
+  return { heap: read('nodejs_heap_size_used_bytes'), rss: read('process_resident_memory_bytes') };
+}
+
+async function main(): Promise<void> {
+  const stack = await startLiveStack();
+  const upstream = spawn(process.execPath, [join(__dirname, 'slow-upstream.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const upstreamPort = await new Promise<string>((resolve) =>
+    upstream.stdout.once('data', (chunk: Buffer) => resolve(String(chunk).trim())),
+  );
+  const service = await spawnService(stack, {
+    UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
+    TSID_LEASE_TTL_MS: '3000',
+    DEMO_ENDPOINTS: 'true',
+  });
+  try {
+    await msUntil(`${service.url}/health/readiness`, performance.now(), service.child);
+    const seed = await fetch(`${service.url}/organizations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'soak' }),
+    });
+    const { id } = (await seed.json()) as { id: string };
+    const load = (seconds: number) =>
+      autocannon({
+        url: service.url,
+        connections: 32,
+        duration: seconds,
+        requests: [
+          { method: 'GET', path: '/ids' },
+          { method: 'GET', path: `/organizations/${id}` },
+          { method: 'GET', path: '/demo/ping' },
+          { method: 'GET', path: '/directory/soak-key' },
+          { method: 'GET', path: '/ids' },
+          {
+            method: 'POST',
+            path: '/organizations',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ name: 'soak-org' }),
+          },
+        ],
+      });
+    await load(WARM_UP_SECONDS);
+    const samples: { heap: number; rss: number }[] = [];
+    const sampler = setInterval(() => void memoryOf(service.url).then((sample) => samples.push(sample)), SAMPLE_MS);
+    const result = await load(SECONDS);
+    clearInterval(sampler);
+    const window = Math.max(1, Math.floor(samples.length / 5));
+    const first = samples.slice(0, window);
+    const last = samples.slice(-window);
+    const heapGrowth = (Math.min(...last.map((s) => s.heap)) - Math.min(...first.map((s) => s.heap))) / MB;
+    const rssGrowth = (median(last.map((s) => s.rss)) - median(first.map((s) => s.rss))) / MB;
+    const errors = result.errors + result.non2xx;
+    console.log(
+      `soak: ${SECONDS} s at full rate after ${WARM_UP_SECONDS} s warm-up, ${Math.round(result.requests.average)} req/s, ` +
+        `${result.requests.total} requests, ${errors} errors or non-2xx, ${samples.length} memory samples`,
+    );
+    console.log(
+      `soak growth after warm-up: heap ${heapGrowth.toFixed(1)} MB (${(heapGrowth / 5).toFixed(2)} of the 5 MB bound), ` +
+        `RSS ${rssGrowth.toFixed(1)} MB (${(rssGrowth / 5).toFixed(2)} of the bound); heap ${(Math.min(...first.map((s) => s.heap)) / MB).toFixed(1)} → ` +
+        `${(Math.min(...last.map((s) => s.heap)) / MB).toFixed(1)} MB, RSS ${(median(first.map((s) => s.rss)) / MB).toFixed(1)} → ${(median(last.map((s) => s.rss)) / MB).toFixed(1)} MB`,
+    );
+  } finally {
+    await service.stop();
+    upstream.kill('SIGKILL');
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
