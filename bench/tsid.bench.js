@@ -5,7 +5,8 @@
 const { randomUUID } = require('node:crypto');
 require('./register'); // TypeScript sources and @nestjs-reliability/* aliases, also when run on its own
 
-const { TsidGenerator } = require('@nestjs-reliability/tsid');
+// The generator itself (not exported: the public API is TsidService); its source, through the TypeScript hook.
+const { TsidGenerator } = require('../libs/tsid/src/tsid.generator.ts');
 const { getTsid } = require('tsid-ts');
 const { Snowflake } = require('@sapphire/snowflake');
 const { Snowflake: RustSnowflake } = require('nodejs-snowflake');
