@@ -71,6 +71,10 @@ async function main(): Promise<void> {
     const heapGrowth = (Math.min(...last.map((s) => s.heap)) - Math.min(...first.map((s) => s.heap))) / MB;
     const rssGrowth = (median(last.map((s) => s.rss)) - median(first.map((s) => s.rss))) / MB;
     const errors = result.errors + result.non2xx;
+    const series = (pick: (sample: { heap: number; rss: number }) => number) =>
+      samples.map((sample) => (pick(sample) / MB).toFixed(0)).join(' ');
+    console.log(`soak samples every ${SAMPLE_MS / 1000} s, heap used MB: ${series((s) => s.heap)}`);
+    console.log(`soak samples every ${SAMPLE_MS / 1000} s, RSS MB: ${series((s) => s.rss)}`);
     console.log(
       `soak: ${SECONDS} s at full rate after ${WARM_UP_SECONDS} s warm-up, ${Math.round(result.requests.average)} req/s, ` +
         `${result.requests.total} requests, ${errors} errors or non-2xx, ${samples.length} memory samples`,
