@@ -90,9 +90,11 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const fmt = (value: number) => value.toFixed(2);
 
 async function main(): Promise<void> {
-  const seconds = Number(process.argv[2] ?? 3);
-  const rounds = Number(process.argv[3] ?? 5);
-  const rate = Number(process.argv[4] ?? 2000);
+  // BENCH_SMOKE=1 (CI's smoke test): one short round, only to prove the bench still runs.
+  const smoke = process.env.BENCH_SMOKE === '1';
+  const seconds = Number(process.argv[2] ?? (smoke ? 1 : 3));
+  const rounds = Number(process.argv[3] ?? (smoke ? 1 : 5));
+  const rate = Number(process.argv[4] ?? (smoke ? 200 : 2000));
   console.log(
     `health bench: ${rate} req/s for ${seconds} s per run, ${rounds} rounds, refresh every ${INTERVAL_MS} ms`,
   );

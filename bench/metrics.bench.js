@@ -5,8 +5,9 @@
 // median over rounds of each round's ratio to the bare app (robust to the machine's load drifting between rounds);
 // and the server's CPU time per request, the extra µs over the bare app and the ratio of CPU times (what the
 // throughput ratio would be on an idle machine where the server is CPU-bound).
-// `BENCH_SERVICE=1` adds the built reference service (`npm run build` first) with DEMO_ENDPOINTS=true, at
-// LOG_LEVEL=info (access log on) and LOG_LEVEL=warn (off). `BENCH_VARIANTS=helmet,logging,helmet+logging` replaces
+// The built reference service (`npm run build` first; `BENCH_SERVICE=0` leaves it out) runs with
+// DEMO_ENDPOINTS=true at LOG_LEVEL=info (access log on) and LOG_LEVEL=warn (off), next to the typical stack
+// (typical-stack-app.ts) at the same levels; the bench prints the service's lead over it. `BENCH_VARIANTS=helmet,logging,helmet+logging` replaces
 // the default candidates with the reference service's components alone or combined (see metrics-bench-app.ts), or
 // with `service:<LOG_LEVEL>[@<another build's main.js>]` (e.g. to compare a build before and after a change).
 'use strict';
@@ -14,16 +15,22 @@ const { spawn } = require('node:child_process');
 const path = require('node:path');
 const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const autocannon = require('autocannon');
 
-const seconds = Number(process.argv[2] ?? 5);
-const rounds = Number(process.argv[3] ?? 5);
+// BENCH_SMOKE=1 (the CI smoke test): one short round, to prove the bench still runs and prints its figures.
+const smoke = process.env.BENCH_SMOKE === '1';
+const seconds = Number(process.argv[2] ?? (smoke ? 1 : 5));
+const rounds = Number(process.argv[3] ?? (smoke ? 1 : 5));
 const root = path.resolve(__dirname, '..');
 const serviceMain = path.join(root, 'dist/apps/enterprise-service/main.js');
 
 if (process.argv[2] === '--serve') {
-  const { startBenchApp } = require('./metrics-bench-app.ts');
-  startBenchApp(process.argv[3], process.argv[4]).then((port) => process.send({ port }));
+  const [adapter, variant] = process.argv.slice(3);
+  const started = variant.startsWith('typical:')
+    ? require('./typical-stack-app.ts').startTypicalApp(adapter)
+    : require('./metrics-bench-app.ts').startBenchApp(adapter, variant);
+  started.then((port) => process.send({ port }));
   return;
 }
 
@@ -73,10 +80,11 @@ function startServer(adapter, variant) {
     return startService(adapter, logLevel, path.resolve(root, main));
   }
   // Log lines go to /dev/null, as the service's do; the port comes back over IPC.
+  const env = variant.startsWith('typical:') ? { ...process.env, BENCH_LOG_LEVEL: variant.slice(8) } : process.env;
   const child = spawn(
     process.execPath,
     ['-r', path.join(__dirname, 'register.js'), __filename, '--serve', adapter, variant],
-    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env },
   );
   return new Promise((resolve, reject) => {
     child.once('message', ({ port }) => resolve({ child, url: `http://127.0.0.1:${port}/demo/ping` }));
@@ -109,19 +117,21 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 async function main() {
   const variants = ['bare', ...(process.env.BENCH_VARIANTS ?? 'metrics').split(',').filter(Boolean)];
-  if (process.env.BENCH_SERVICE === '1') {
+  const withService =
+    process.env.BENCH_SERVICE === '1' || (process.env.BENCH_SERVICE !== '0' && !process.env.BENCH_VARIANTS);
+  if (withService) {
     if (!fs.existsSync(serviceMain)) throw new Error(`${serviceMain} is missing: run \`npm run build\` first.`);
-    variants.push('service:info', 'service:warn');
+    variants.push('service:info', 'service:warn', 'typical:info', 'typical:warn');
   }
   const adapters = (process.env.BENCH_ADAPTERS ?? 'fastify,express').split(',');
   console.log(
-    `metrics bench: GET /demo/ping, autocannon 32 connections, ${seconds} s per run, ${rounds} rounds, ${process.version}`,
+    `metrics bench: GET /demo/ping, autocannon 32 connections, ${seconds} s per run, ${rounds} rounds, ${process.version}, ${os.availableParallelism()} cores`,
   );
   for (const adapter of adapters) {
     const servers = {};
     for (const variant of variants) servers[variant] = await startServer(adapter, variant);
     try {
-      for (const variant of variants) await load(servers[variant], 1); // warm-up: JIT, connection pools
+      for (const variant of variants) await load(servers[variant], smoke ? 0.2 : 1); // warm-up: JIT, connection pools
       const results = Object.fromEntries(variants.map((variant) => [variant, []]));
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? variants : [...variants].reverse();
@@ -139,6 +149,17 @@ async function main() {
           `${adapter.padEnd(8)} ${variant.padEnd(width)} ${Math.round(rps).toString().padStart(6)} req/s  ratio ${ratio.toFixed(3)}` +
             `  | CPU ${cpu.toFixed(1).padStart(5)} µs/req, +${extra.toFixed(1).padStart(5)} µs, ratio ${cpuRatio.toFixed(3)}` +
             `  (req/s: ${runs.map((run) => Math.round(run.rps)).join(' ')})`,
+        );
+      }
+      // The lead over the typical stack at the same log level: median over rounds of each round's ratio.
+      for (const level of ['info', 'warn']) {
+        const ours = results[`service:${level}`];
+        const theirs = results[`typical:${level}`];
+        if (!ours || !theirs) continue;
+        const lead = median(ours.map((run, round) => run.rps / theirs[round].rps));
+        const cpuLead = median(ours.map((run, round) => theirs[round].cpu / run.cpu));
+        console.log(
+          `${adapter.padEnd(8)} lead of the service over the typical stack at ${level}: ${lead.toFixed(2)}× req/s, ${cpuLead.toFixed(2)}× by CPU per request`,
         );
       }
     } finally {

@@ -24,10 +24,12 @@ import {
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const ROUNDS = Number(process.env.RESILIENCE_ROUNDS ?? 9);
-const SLICE_MS = Number(process.env.RESILIENCE_SLICE_MS ?? 150);
-const SOAK_SECONDS = Number(process.env.RESILIENCE_SOAK_SECONDS ?? 15);
-const OPOSSUM_SOAK_SECONDS = Number(process.env.RESILIENCE_OPOSSUM_SOAK_SECONDS ?? 5);
+// BENCH_SMOKE=1 (CI's smoke test): one short round, only to prove the bench still runs.
+const smoke = process.env.BENCH_SMOKE === '1';
+const ROUNDS = Number(process.env.RESILIENCE_ROUNDS ?? (smoke ? 1 : 9));
+const SLICE_MS = Number(process.env.RESILIENCE_SLICE_MS ?? (smoke ? 20 : 150));
+const SOAK_SECONDS = Number(process.env.RESILIENCE_SOAK_SECONDS ?? (smoke ? 1 : 15));
+const OPOSSUM_SOAK_SECONDS = Number(process.env.RESILIENCE_OPOSSUM_SOAK_SECONDS ?? (smoke ? 1 : 5));
 
 const work = (x: number) => Promise.resolve(x + 1);
 

@@ -14,7 +14,8 @@ const { createServer } = require('node:net');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
-const rounds = Number(process.argv[2] ?? 7);
+// BENCH_SMOKE=1 (CI's smoke test): one round, only to prove the bench still runs.
+const rounds = Number(process.argv[2] ?? (process.env.BENCH_SMOKE === '1' ? 1 : 7));
 const drainMs = Number(process.argv[3] ?? 200);
 const root = path.resolve(__dirname, '..');
 const SETTLE_MS = 2_000;

@@ -1,6 +1,7 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { HealthCheckRunner } from './health-check.runner';
 import type { HealthCheckDefinition } from '@nestjs-reliability/common';
+import { waitFor } from '../../../test/support';
 
 const indicators = new HealthIndicatorService();
 const up = (name: string): HealthCheckDefinition => ({ name, check: () => indicators.check(name).up() });
@@ -107,5 +108,29 @@ describe('HealthCheckRunner', () => {
     expect(atStop).toBeGreaterThanOrEqual(3);
     expect(atStop).toBeLessThanOrEqual(6);
     expect(calls).toBe(atStop);
+  });
+
+  it('runs rounds at the start-up interval until one is not down, then at the normal interval', async () => {
+    let calls = 0;
+    let up = false;
+    const flaky: HealthCheckDefinition = {
+      name: 'f',
+      check: () => (calls++, up ? indicators.check('f').up() : indicators.check('f').down({ message: 'connecting' })),
+    };
+    const subject = new HealthCheckRunner({
+      definitions: () => [flaky],
+      defaultTimeoutMs: 100,
+      intervalMs: 60_000,
+      startupIntervalMs: 10,
+    });
+    subject.start();
+    await waitFor('three start-up rounds', () => calls >= 3);
+    up = true;
+    await waitFor('a round that is up', () => subject.snapshot?.status === 'ok');
+    const atUp = calls;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    subject.stop();
+    // Control: without the start-up interval the second round would wait 60 s; after the first ok round it does.
+    expect(calls).toBe(atUp);
   });
 });

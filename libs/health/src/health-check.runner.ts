@@ -29,6 +29,12 @@ export interface HealthCheckRunnerOptions {
   defaultTimeoutMs: number;
   /** Pause between the end of one round and the start of the next. */
   intervalMs: number;
+  /**
+   * The pause instead of `intervalMs` until the first round that is not down: while an instance starts, its
+   * dependencies connect within moments of the first round, and readiness should say so without waiting a full
+   * interval. Afterwards (an outage included) rounds keep to `intervalMs`. Default: `intervalMs`.
+   */
+  startupIntervalMs?: number;
   onSnapshot?: (snapshot: HealthSnapshot) => void;
 }
 
@@ -46,6 +52,7 @@ export class HealthCheckRunner {
   private readonly startedAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private started = false;
 
   constructor(private readonly options: HealthCheckRunnerOptions) {}
 
@@ -60,13 +67,17 @@ export class HealthCheckRunner {
     return this.round;
   }
 
-  /** Starts the background rounds: one now, then one `intervalMs` after each round ends. */
+  /** Starts the background rounds: one now, then one `intervalMs` (`startupIntervalMs`, see there) after each round ends. */
   start(): void {
     if (this.running) return;
     this.running = true;
     const loop = () => {
-      void this.refresh().then(() => {
-        if (this.running) this.timer = setTimeout(loop, this.options.intervalMs).unref();
+      void this.refresh().then((snapshot) => {
+        this.started ||= snapshot.status !== 'down';
+        const pause = this.started
+          ? this.options.intervalMs
+          : (this.options.startupIntervalMs ?? this.options.intervalMs);
+        if (this.running) this.timer = setTimeout(loop, pause).unref();
       });
     };
     loop();
