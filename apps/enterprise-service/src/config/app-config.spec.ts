@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       upstream: { url: 'http://127.0.0.1:4000', timeoutMs: 2_000, breakerResetMs: 60_000 },
       demoEndpoints: false,
       organizations: { countRefreshMs: 15_000 },
+      jobs: { provisionMs: 200, lockDurationMs: 30_000, stalledIntervalMs: 30_000, concurrency: 10 },
       metrics: { prefix: 'enterprise_service_', host: '0.0.0.0', token: undefined },
       logLevel: 'info',
     });
@@ -32,6 +33,7 @@ describe('loadConfig', () => {
   it.each([
     [{ PORT: 'abc' }, 'Invalid configuration: PORT is "abc"; it must be an integer from 1 to 65535.'],
     [{ PORT: '70000' }, 'PORT is "70000"'],
+    [{ PROVISION_MS: '-1' }, 'PROVISION_MS is "-1"; it must be an integer from 0 to 600000.'],
     [{ HTTP_ADAPTER: 'koa' }, 'HTTP_ADAPTER is "koa"; it must be one of fastify, express.'],
     [{ TSID_NODE_BITS: '21' }, 'TSID_NODE_BITS is "21"; it must be an integer from 0 to 20.'],
     [{ TSID_NODE_BITS: '4', TSID_NODE_ID: '16' }, 'TSID_NODE_ID is "16"; it must be an integer from 0 to 15.'],
