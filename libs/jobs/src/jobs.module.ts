@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { type ConfigurableModuleAsyncOptions, type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigurableModuleClass } from './jobs.module-definition';
+import type { JobsModuleOptions } from './jobs.options';
 import { JobsService } from './jobs.service';
 
 /**
@@ -12,4 +13,16 @@ import { JobsService } from './jobs.service';
   providers: [JobsService],
   exports: [JobsService],
 })
-export class JobsModule extends ConfigurableModuleClass {}
+export class JobsModule {
+  /** Global unless `isGlobal: false`. */
+  static forRoot(options: JobsModuleOptions & { isGlobal?: boolean } = {}): DynamicModule {
+    return { ...ConfigurableModuleClass.forRoot(options), module: JobsModule };
+  }
+
+  /** Options from `useFactory` (with `inject`, `imports`), `useClass` or `useExisting`; global unless `isGlobal: false`. */
+  static forRootAsync(
+    options: ConfigurableModuleAsyncOptions<JobsModuleOptions> & { isGlobal?: boolean },
+  ): DynamicModule {
+    return { ...ConfigurableModuleClass.forRootAsync(options), module: JobsModule };
+  }
+}

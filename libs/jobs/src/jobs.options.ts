@@ -18,6 +18,12 @@ export interface ResolvedJobsOptions {
   critical: boolean;
 }
 
+/** The defaults, declared once. */
+export const JOBS_DEFAULTS = {
+  countsRefreshMs: 5_000,
+  critical: true,
+} as const;
+
 const SCOPE = 'JobsModule';
 
 export function resolveJobsOptions(options: JobsModuleOptions = {}): ResolvedJobsOptions {
@@ -28,9 +34,15 @@ export function resolveJobsOptions(options: JobsModuleOptions = {}): ResolvedJob
     throw new InvalidOptionError(SCOPE, 'critical', options.critical, 'it must be true or false');
   }
   return {
-    countsRefreshMs: checkInteger(SCOPE, 'countsRefreshMs', options.countsRefreshMs ?? 5_000, 100, 2 ** 31 - 1),
+    countsRefreshMs: checkInteger(
+      SCOPE,
+      'countsRefreshMs',
+      options.countsRefreshMs ?? JOBS_DEFAULTS.countsRefreshMs,
+      100,
+      2 ** 31 - 1,
+    ),
     correlationId: options.correlationId ?? (() => undefined),
-    critical: options.critical ?? true,
+    critical: options.critical ?? JOBS_DEFAULTS.critical,
   };
 }
 

@@ -13,7 +13,7 @@ import {
   type DrainableWork,
   HEALTH_CHECK_REGISTRY,
   type HealthCheckRegistry,
-  type HealthCheckResult,
+  type CheckResult,
   METRICS_RECORDER,
   type MetricsRecorder,
   SHUTDOWN_COORDINATOR,
@@ -31,6 +31,7 @@ import {
 } from './jobs.options';
 import { QueueCounts } from './queue-counts';
 import { TrackedWorker } from './tracked-worker';
+import { clientNow, endWhenUnreachable } from './unreachable-redis';
 
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -53,6 +54,7 @@ export class JobsService implements DrainableWork, OnModuleInit, OnApplicationBo
   private queues: Queue[] = [];
   private counts: QueueCounts | undefined;
 
+  /** @internal Nest constructs it. */
   constructor(
     private readonly discovery: DiscoveryService,
     @Optional() @Inject(MODULE_OPTIONS_TOKEN) options?: JobsModuleOptions,
@@ -120,19 +122,29 @@ export class JobsService implements DrainableWork, OnModuleInit, OnApplicationBo
   }
 
   async cut(): Promise<number> {
-    let handedBack = 0;
-    for (const worker of this.workers) handedBack += await worker.handBack();
-    return handedBack;
+    let cut = 0;
+    for (const worker of this.workers) cut += await worker.handBack();
+    return cut;
   }
 
-  /** After the HTTP requests (which enqueue) are answered: workers (if shutdown did not), then queues. */
+  /**
+   * After the HTTP requests (which enqueue) are answered: workers (if shutdown did not), then queues. Neither waits
+   * on an unreachable Redis: their connections are ended instead of quitting.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.counts?.stop();
-    await Promise.all(this.workers.map((worker) => worker.stop()));
-    await Promise.all(this.queues.map((queue) => queue.close()));
+    await Promise.all(this.workers.map((worker) => worker.close()));
+    await Promise.all(
+      this.queues.map(async (queue) => {
+        await endWhenUnreachable(await clientNow(queue.client));
+        await queue.close().catch((error: Error) => {
+          this.logger.warn(`Closing queue "${queue.name}" failed: ${error.message}`);
+        });
+      }),
+    );
   }
 
-  private async check(): Promise<HealthCheckResult> {
+  private async check(): Promise<CheckResult> {
     const statuses = await Promise.all(this.workers.map((worker) => worker.claimStatus()));
     const reasons = statuses.flatMap((status) => (status.canClaim ? [] : [status.reason]));
     const details = { workers: this.workers.length, active: this.workers.reduce((n, w) => n + w.activeCount, 0) };

@@ -1,5 +1,6 @@
 import type { Job, Worker } from 'bullmq';
 import { type ClaimStatus, claimStatus, recoveryBoundMs } from './claim-status';
+import { clientNow, endWhenUnreachable } from './unreachable-redis';
 
 export interface JobsLogger {
   log(message: string): void;
@@ -83,15 +84,7 @@ export class TrackedWorker {
 
   async claimStatus(): Promise<ClaimStatus> {
     const closing = this.closing !== undefined || this.worker.closing !== undefined;
-    let connection: string | undefined;
-    if (!closing) {
-      // The client promise settles once the first connection is made; until then there is no status to read.
-      const client = await Promise.race([
-        this.worker.client,
-        new Promise<undefined>((r) => setImmediate(() => r(undefined))),
-      ]);
-      connection = client?.status;
-    }
+    const connection = closing ? undefined : (await clientNow(this.worker.client))?.status;
     return claimStatus(this.queue, {
       closing,
       running: this.worker.isRunning(),
@@ -118,23 +111,41 @@ export class TrackedWorker {
   }
 
   /**
+   * After the drain: the worker's close completes without waiting on an unreachable Redis. Its connections quit
+   * gracefully while they reach Redis, and are ended at once when they cannot (BullMQ's own close would wait for
+   * Redis to come back, and the process with it).
+   */
+  async close(): Promise<void> {
+    const closed = this.stop();
+    const clients = await Promise.all([clientNow(this.worker.client), clientNow(this.worker.waitUntilReady())]);
+    await Promise.all(clients.map(endWhenUnreachable));
+    await closed;
+  }
+
+  /**
    * The shutdown timeout passed: every job still active here goes back to the wait list at once (another instance
-   * claims it, rather than waiting for the lock to expire) and its execution here is aborted.
+   * claims it, rather than waiting for the lock to expire) and its execution here is aborted. Resolves to how many
+   * jobs were cut, handed back or not.
    */
   async handBack(): Promise<number> {
-    let handedBack = 0;
+    // Without Redis a job cannot be handed back: it is left to the other instances' stalled check (its lock
+    // expires), and the attempt must fail at once rather than wait for Redis in ioredis's queue.
+    await endWhenUnreachable(await clientNow(this.worker.client));
+    const cut = this.active.size;
     for (const [jobId, job] of this.active) {
       try {
         await job.moveToWait(job.token);
-        handedBack++;
         this.logger.warn(`Handed back job ${jobId} of queue "${this.queue}" unfinished at the shutdown timeout`);
       } catch (error) {
-        this.logger.warn(`Could not hand back job ${jobId} of queue "${this.queue}": ${(error as Error).message}`);
+        this.logger.warn(
+          `Could not hand back job ${jobId} of queue "${this.queue}" (${(error as Error).message}): another ` +
+            `instance recovers it within ${this.recoveryBoundMs} ms, once its lock expires`,
+        );
       }
     }
     for (const jobId of [...this.active.keys()]) this.forget(jobId);
     this.worker.cancelAllJobs('shutdown timeout');
-    return handedBack;
+    return cut;
   }
 
   private forget(jobId: string): void {
