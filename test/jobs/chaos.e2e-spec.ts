@@ -123,10 +123,11 @@ describeWithMongo('provisioning jobs under crash chaos (3 real service processes
       console.log(
         `jobs chaos seed ${seed}: ${acknowledged.length} organizations acknowledged in ${createdMs} ms ` +
           `(${figures.organizations} stored); faults (${faults.length}): ${faults.join(', ')}\n` +
-          `  executions ${figures.executions} vs effects ${figures.effects} (${figures.reExecuted} organizations ` +
+          `  executions ${figures.executions} vs effects ${figures.effects}, doubles ` +
+          `${figures.doubleEffects.length} (${figures.reExecuted} organizations ` +
           `provisioned by more than one execution), recoveries ${figures.recoveries}, ` +
           `longest wait for active ${figures.longestWaitMs} ms (recovery bound ${RECOVERY_BOUND_MS} ms + queueing), ` +
-          `${fleet.history.length} incarnations`,
+          `${fleet.history.length} incarnations, ${Date.now() - started} ms from the first request to the end`,
       );
       expect(figures.stillProvisioning).toBe(0);
       expect(figures.doubleEffects).toEqual([]);

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import Redis from 'ioredis';
 import { type RedisServer, startRedis } from '../../../test/support';
 import { clientNow, endClient, endWhenUnreachable } from './unreachable-redis';
@@ -17,18 +16,21 @@ describe('ending clients that cannot reach Redis', () => {
     await redis.stop();
   });
 
+  // Not events.once: it rejects on the 'error' events a client emits as it loses Redis.
+  const next = (client: Redis, event: string) => new Promise<void>((resolve) => client.once(event, () => resolve()));
+
   /** A client like a BullMQ worker's: commands wait for Redis with no limit; reconnects far apart. */
   const workerLike = async () => {
     const client = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: null, retryStrategy: () => 60_000 });
     client.on('error', () => undefined);
     clients.push(client);
-    await once(client, 'ready');
+    await next(client, 'ready');
     return client;
   };
 
   it('control: disconnect() alone leaves a client waiting to reconnect, with its queued command pending', async () => {
     const client = await workerLike();
-    const reconnecting = once(client, 'reconnecting');
+    const reconnecting = next(client, 'reconnecting');
     await redis.kill();
     await reconnecting;
     let settled = false;
@@ -41,7 +43,7 @@ describe('ending clients that cannot reach Redis', () => {
 
   it('endClient ends it and fails its queued command as a closed connection', async () => {
     const client = await workerLike();
-    const reconnecting = once(client, 'reconnecting');
+    const reconnecting = next(client, 'reconnecting');
     await redis.kill();
     await reconnecting;
     const pending = client.get('key');
@@ -54,7 +56,7 @@ describe('ending clients that cannot reach Redis', () => {
     const client = await workerLike();
     await endWhenUnreachable(client);
     expect(await client.ping()).toBe('PONG');
-    const ended = once(client, 'end');
+    const ended = next(client, 'end');
     await redis.kill();
     await ended;
   });
