@@ -12,7 +12,7 @@ describe('ending clients that cannot reach Redis', () => {
   });
 
   afterEach(async () => {
-    for (const client of clients.splice(0)) client.disconnect();
+    await Promise.all(clients.splice(0).map(endClient));
     await redis.stop();
   });
 
@@ -21,7 +21,11 @@ describe('ending clients that cannot reach Redis', () => {
 
   /** A client like a BullMQ worker's: commands wait for Redis with no limit; reconnects far apart. */
   const workerLike = async () => {
-    const client = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: null, retryStrategy: () => 60_000 });
+    const client = new Redis(redis.port, '127.0.0.1', {
+      maxRetriesPerRequest: null,
+      retryStrategy: () => 60_000,
+      disconnectTimeout: 50,
+    });
     client.on('error', () => undefined);
     clients.push(client);
     await next(client, 'ready');
