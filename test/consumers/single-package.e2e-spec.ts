@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RedisServer, startRedis } from '../support';
+import { type RedisServer, startRedis, waitFor } from '../support';
 import { type ConsumerApp, installApp, packWorkspaces, removeDir } from './consumer-apps';
 
 // One Nest 11 app per package (fixtures/alone/<package>), made as `nest new` makes one, that installs that package
@@ -16,6 +16,8 @@ const OWN_RUNTIME: Record<string, string[]> = {
   resilience: ['opossum'],
   tsid: ['ioredis'],
   lock: ['ioredis'],
+  // The app installs @nestjs/bullmq and bullmq (peers); ioredis comes with bullmq.
+  jobs: ['@nestjs/bullmq', 'bullmq', 'ioredis'],
 };
 const LIBRARY_RUNTIME = [...new Set(Object.values(OWN_RUNTIME).flat())].sort();
 const PACKAGES = Object.keys(OWN_RUNTIME);
@@ -107,6 +109,23 @@ describe('each single-package app boots and does its job', () => {
     await app.waitForStatus('/report');
     expect(await (await fetch(`${app.url}/report`)).json()).toEqual({ ran: true });
     expect(await redis.command(['EXISTS', 'lock:{report}'])).toBe('0');
+  });
+
+  it('jobs: a @nestjs/bullmq worker runs a job with its idempotency key and correlation id', async () => {
+    const app = await apps.get('jobs')!.start({ REDIS_URL: redis.url });
+    await app.waitForStatus('/enqueue/ada');
+    const { id } = (await (await fetch(`${app.url}/enqueue/grace`)).json()) as { id: string };
+    const seen = await waitFor('the job to run', async () => {
+      const body = (await (await fetch(`${app.url}/seen/${id}`)).json()) as Record<string, unknown>;
+      return body.idempotencyKey !== undefined && body;
+    });
+    expect(seen).toEqual({
+      queue: 'greetings',
+      jobId: id,
+      idempotencyKey: `greetings:${id}`,
+      execution: 1,
+      correlationId: 'request-1',
+    });
   });
 
   it('tsid: without the shutdown package, a lost lease (FLUSHALL) still exits 75, by itself', async () => {

@@ -71,7 +71,7 @@ describe('monitoring/grafana-dashboard.json', () => {
     }
   });
 
-  it('covers traffic, latency, errors, runtime, database, resilience and TSID', () => {
+  it('covers traffic, latency, errors, runtime, database, resilience, TSID and jobs', () => {
     const titles = queryPanels.map((panel) => panel.title).join('\n');
     for (const topic of [
       'Request rate',
@@ -90,6 +90,9 @@ describe('monitoring/grafana-dashboard.json', () => {
       'Circuit breaker state',
       'TSID lease TTL',
       'TSID node ID',
+      'Job queue depth',
+      'Job outcomes and recoveries',
+      'Job duration',
     ]) {
       expect(titles).toContain(topic);
     }

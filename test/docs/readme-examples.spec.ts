@@ -14,6 +14,7 @@ const PACKAGES: Record<string, string | undefined> = {
   metrics: 'METRICS_DEFAULTS',
   tsid: 'TSID_DEFAULTS',
   lock: 'LOCK_DEFAULTS',
+  jobs: 'JOBS_DEFAULTS',
   resilience: 'RESILIENCE_DEFAULTS',
 };
 

@@ -114,6 +114,24 @@ export class RedisServer {
     await this.launch();
   }
 
+  /**
+   * Stops after writing its data to disk (`SHUTDOWN SAVE`, which saves even with no save points), so that
+   * `resume()` brings Redis back with the same keys, as a Redis with persistence comes back.
+   */
+  async stopKeepingData(): Promise<void> {
+    const child = this.process;
+    if (!child) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await this.command(['SHUTDOWN', 'SAVE']).catch(() => undefined);
+    await exited;
+    this.process = undefined;
+  }
+
+  /** Starts again on the same port after `kill()` or `stopKeepingData()`, with the data saved by the latter. */
+  async resume(): Promise<void> {
+    if (!this.process) await this.launch();
+  }
+
   async flushAll(): Promise<void> {
     await this.command(['FLUSHALL']);
   }

@@ -24,7 +24,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         MetricsModule.forRoot(config.metrics),
         ConnectionsModule,
-        OrganizationsModule,
+        OrganizationsModule.forRoot(config),
         IdsModule,
         DirectoryModule,
         HealthModule.forRootAsync({

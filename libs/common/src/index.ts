@@ -18,7 +18,7 @@ export {
   SHUTDOWN_COORDINATOR,
   STARTUP_GATE,
 } from './integration.tokens';
-export type { InFlightRequests, ShutdownCoordinator } from './shutdown-coordinator';
+export type { DrainableWork, InFlightRequests, ShutdownCoordinator } from './shutdown-coordinator';
 export type { AnyMethod } from './method-wrapper';
 export type {
   CheckResult,

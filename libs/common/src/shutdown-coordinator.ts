@@ -9,6 +9,24 @@ export interface ShutdownCoordinator {
   readonly isShuttingDown: boolean;
   /** Starts the graceful sequence once; the process then exits with `exitCode` (70 when work was cut). */
   shutdown(reason: string, exitCode: ExitCode): void;
+  /** Adds background work that the sequence stops at once and drains along with the HTTP requests. */
+  registerWork(work: DrainableWork): void;
+}
+
+/**
+ * Background work (queue workers, consumers) that graceful shutdown drains with the HTTP requests, under the same
+ * timeout: `stopAccepting` when shutdown begins, then `whenIdle`; at the timeout `cut` hands back what is still
+ * running and the process exits 70.
+ */
+export interface DrainableWork {
+  /** Shown in the sequence's log lines. */
+  readonly name: string;
+  /** Called synchronously when shutdown begins: take no new work from now on. */
+  stopAccepting(): void;
+  /** Resolves once the work in hand is finished. */
+  whenIdle(): Promise<void>;
+  /** The timeout passed: give the unfinished work back so another instance takes it; resolves to how much was cut. */
+  cut(): Promise<number>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ShutdownCoordinator } from '@nestjs-reliability/common';
+import type { DrainableWork, ShutdownCoordinator } from '@nestjs-reliability/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedis, waitFor, type RedisServer } from '../../../test/support';
 import { LeaderService, type Leadership } from './leader.service';
@@ -10,6 +10,7 @@ const TTL_MS = 600;
 function candidate(redis: RedisServer, shutdown?: ShutdownCoordinator) {
   const client = redis.client();
   const leader = new LeaderService(new LockService({ clients: [client], ttlMs: TTL_MS, retryDelayMs: 50 }), shutdown);
+  leader.onModuleInit();
   return { client, leader };
 }
 
@@ -103,13 +104,20 @@ describe('LeaderService on a real Redis', () => {
   });
 
   it('hands over as soon as graceful shutdown begins, and stops standing', async () => {
-    const shutdown = { isShuttingDown: false, shutdown: () => undefined };
+    // The coordinator as @nestjs-reliability/shutdown drives registered work: stopAccepting when shutdown begins.
+    const works: DrainableWork[] = [];
+    const shutdown = {
+      isShuttingDown: false,
+      shutdown: () => undefined,
+      registerWork: (work: DrainableWork) => works.push(work),
+    };
     const log = fencedLog();
     elections = [candidate(redis, shutdown).leader.runAsLeader('sweeper', loopOf(0, log))];
     await waitFor('the first candidate to lead', () => elections[0].isLeader);
     elections.push(candidate(redis).leader.runAsLeader('sweeper', loopOf(1, log)));
-    shutdown.isShuttingDown = true;
-    await waitFor('the first candidate to step down', () => !elections[0].isLeader);
+    for (const work of works) work.stopAccepting();
+    await Promise.all(works.map((work) => work.whenIdle()));
+    expect(elections[0].isLeader).toBe(false);
     expect(await redis.command(['EXISTS', 'lock:{sweeper}'])).toBe('0');
     await waitFor('the second candidate to lead', () => elections[1].isLeader);
     expect(log.writes.map(({ who }) => who)).toEqual(expect.arrayContaining([0, 1]));

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
 import {
   type CounterMetric,
   type GaugeMetric,
@@ -31,9 +31,6 @@ export interface Leadership {
   stop(): Promise<void>;
 }
 
-// How often shutdown is looked for, so a leader hands over as soon as it begins rather than when the app closes.
-const SHUTDOWN_POLL_MS = 50;
-
 /**
  * Leader election on the lock: of the instances calling `runAsLeader(name, loop)`, one runs `loop` while the others
  * stand by. The leader keeps its lock alive by extension and loses it, its loop aborted, the moment an extension
@@ -41,12 +38,11 @@ const SHUTDOWN_POLL_MS = 50;
  * delay when the leader dies.
  */
 @Injectable()
-export class LeaderService implements OnModuleDestroy {
+export class LeaderService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Leader');
   private readonly elections = new Set<Election>();
   private readonly leaderGauge: GaugeMetric<'election'> | undefined;
   private readonly changes: CounterMetric<'election'> | undefined;
-  private shutdownWatch: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly locks: LockService,
@@ -74,12 +70,6 @@ export class LeaderService implements OnModuleDestroy {
     this.elections.add(election);
     this.leaderGauge?.set({ election: name }, 0);
     election.done = this.campaign(election).finally(() => this.elections.delete(election));
-    if (this.shutdown && !this.shutdownWatch) {
-      this.shutdownWatch = setInterval(() => {
-        if (this.shutdown?.isShuttingDown) void this.stopAll('graceful shutdown');
-      }, SHUTDOWN_POLL_MS);
-      this.shutdownWatch.unref();
-    }
     return {
       name,
       get isLeader() {
@@ -89,14 +79,27 @@ export class LeaderService implements OnModuleDestroy {
     };
   }
 
+  /**
+   * With graceful shutdown present, every election is background work of its sequence: the leader hands over the
+   * moment shutdown begins (its loop aborted, the lock released while Redis is still open), and the sequence waits
+   * for the loops to end under its own timeout.
+   */
+  onModuleInit(): void {
+    this.shutdown?.registerWork({
+      name: 'leader elections',
+      stopAccepting: () => void this.stopAll('graceful shutdown'),
+      whenIdle: () => this.stopAll('graceful shutdown'),
+      // Nothing to hand back: the lock is released, or expires within its TTL, and a standby takes over.
+      cut: () => Promise.resolve(0),
+    });
+  }
+
   /** Steps down (releasing the lock) and stops standing when the application closes. */
   async onModuleDestroy(): Promise<void> {
     await this.stopAll('application closing');
   }
 
   private async stopAll(reason: string): Promise<void> {
-    clearInterval(this.shutdownWatch);
-    this.shutdownWatch = undefined;
     await Promise.all([...this.elections].map((election) => election.stop(reason)));
   }
 

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConnectionTracker } from './connection.tracker';
-import { ExitCode } from '@nestjs-reliability/common';
+import { type DrainableWork, ExitCode } from '@nestjs-reliability/common';
 import { signalExitCode } from './exit-codes';
 import type { ShutdownHook } from './shutdown-hook.definition';
 import type { ResolvedShutdownOptions } from './shutdown.options';
@@ -28,6 +28,7 @@ export class ShutdownSequence {
   private tracker: ConnectionTracker | undefined;
   private closeApp: (() => Promise<unknown>) | undefined;
   private readonly hooks: Required<ShutdownHook>[] = [];
+  private readonly works: DrainableWork[] = [];
   private requestedCode: number = ExitCode.Ok;
   private cut = false;
   private listening = false;
@@ -83,6 +84,14 @@ export class ShutdownSequence {
     });
   }
 
+  /** Background work stopped when the sequence starts and drained with the requests, under the same timeout. */
+  registerWork(work: DrainableWork): void {
+    if (this.state !== 'idle') {
+      throw new Error(`Background work "${work.name}" was registered after shutdown began; register it at start-up.`);
+    }
+    this.works.push(work);
+  }
+
   /** Throws `SignalConflictError` when another listener handles one of the configured signals. */
   assertSoleOwner(): void {
     for (const signal of this.options.signals) {
@@ -103,6 +112,13 @@ export class ShutdownSequence {
     this.state = 'running';
     this.requestedCode = exitCode;
     this.tracker?.startDraining();
+    for (const work of this.works) {
+      try {
+        work.stopAccepting();
+      } catch (error) {
+        this.logger.error(`Shutdown: stopping ${work.name} failed: ${describe(error)}`, stackOf(error));
+      }
+    }
     this.onStart();
     this.run(reason).catch((error: unknown) => {
       this.logger.error(`Shutdown sequence failed: ${describe(error)}`, stackOf(error));
@@ -173,6 +189,7 @@ export class ShutdownSequence {
     if (drainDelayMs > 0) await delay(drainDelayMs);
 
     const tracker = this.tracker;
+    const waitStartedAt = performance.now();
     if (tracker) {
       const { idleClosed, busy, inFlight } = tracker.closeListener();
       this.logger.log(
@@ -204,6 +221,8 @@ export class ShutdownSequence {
       this.logger.warn('No application attached (call ShutdownService.attach(app) in main.ts): no listener to close');
     }
 
+    await this.drainWork(timeoutMs - (performance.now() - waitStartedAt), elapsed);
+
     await this.runStage('before-app-close');
     if (this.closeApp) await this.bounded('Nest application close (lifecycle hooks)', this.closeApp, hookTimeoutMs);
     await this.runStage('after-app-close');
@@ -212,6 +231,35 @@ export class ShutdownSequence {
       this.requestedCode !== ExitCode.Ok ? this.requestedCode : this.cut ? ExitCode.ShutdownTimeout : ExitCode.Ok;
     this.logger.log(`Shutdown complete (+${elapsed()} ms): exiting with code ${code}`);
     this.finish(code);
+  }
+
+  /** Waits for the background work with what is left of the timeout; then hands back what still runs (exit 70). */
+  private async drainWork(remainingMs: number, elapsed: () => number): Promise<void> {
+    if (this.works.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(resolve, Math.max(0, remainingMs), 'timeout')),
+    );
+    const idle = Promise.all(this.works.map((work) => work.whenIdle().catch(() => undefined)));
+    const outcome = await Promise.race([idle, timedOut]);
+    clearTimeout(timer);
+    if (outcome !== 'timeout') {
+      this.logger.log(`Background work finished (+${elapsed()} ms): ${this.works.map((w) => w.name).join(', ')}`);
+      return;
+    }
+    let cut = 0;
+    for (const work of this.works) {
+      try {
+        cut += await work.cut();
+      } catch (error) {
+        this.logger.error(`Shutdown: cutting ${work.name} failed: ${describe(error)}`, stackOf(error));
+      }
+    }
+    if (cut > 0) this.cut = true;
+    this.logger.warn(
+      `Shutdown timeout of ${this.options.timeoutMs} ms reached (+${elapsed()} ms): handed back ${cut} unfinished ` +
+        `background job(s) for another instance`,
+    );
   }
 
   private async runStage(stage: ShutdownHook['stage']): Promise<void> {

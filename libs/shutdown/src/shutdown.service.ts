@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { INestApplication, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
+  type DrainableWork,
   ExitCode,
   type InFlightRequests,
   METRICS_RECORDER,
@@ -64,6 +65,11 @@ export class ShutdownService
 
   registerHook(hook: ShutdownHook): void {
     this.sequence.registerHook(hook);
+  }
+
+  /** Background work (e.g. queue workers) stopped at once on shutdown and drained with the requests. */
+  registerWork(work: DrainableWork): void {
+    this.sequence.registerWork(work);
   }
 
   onApplicationBootstrap(): void {

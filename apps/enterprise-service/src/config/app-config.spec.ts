@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       demoEndpoints: false,
       leaderLoop: { targetUrl: undefined, intervalMs: 1_000, lockTtlMs: 10_000 },
       organizations: { countRefreshMs: 15_000 },
+      jobs: { provisionMs: 200, lockDurationMs: 30_000, stalledIntervalMs: 30_000, concurrency: 10 },
       metrics: { prefix: 'enterprise_service_', host: '0.0.0.0', token: undefined },
       logLevel: 'info',
     });
@@ -33,6 +34,10 @@ describe('loadConfig', () => {
   it.each([
     [{ PORT: 'abc' }, 'Invalid configuration: PORT is "abc"; it must be an integer from 1 to 65535.'],
     [{ PORT: '70000' }, 'PORT is "70000"'],
+    [{ PROVISION_MS: '-1' }, 'PROVISION_MS is "-1"; it must be an integer from 0 to 600000.'],
+    [{ JOBS_LOCK_DURATION_MS: '500' }, 'JOBS_LOCK_DURATION_MS is "500"; it must be an integer ≥ 1000.'],
+    [{ JOBS_STALLED_INTERVAL_MS: '50' }, 'JOBS_STALLED_INTERVAL_MS is "50"; it must be an integer ≥ 100.'],
+    [{ JOBS_CONCURRENCY: '0' }, 'JOBS_CONCURRENCY is "0"; it must be an integer from 1 to 1000.'],
     [{ HTTP_ADAPTER: 'koa' }, 'HTTP_ADAPTER is "koa"; it must be one of fastify, express.'],
     [{ TSID_NODE_BITS: '21' }, 'TSID_NODE_BITS is "21"; it must be an integer from 0 to 20.'],
     [{ TSID_NODE_BITS: '4', TSID_NODE_ID: '16' }, 'TSID_NODE_ID is "16"; it must be an integer from 0 to 15.'],

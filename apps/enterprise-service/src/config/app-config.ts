@@ -7,7 +7,7 @@ import packageJson from '../../../../package.json';
 import { ConfigError } from './config.error';
 import { EnvReader } from './env-reader';
 
-export const READINESS_CHECKS = ['mongodb', 'redis', 'memory', 'tsid', 'circuit-breakers'] as const;
+export const READINESS_CHECKS = ['mongodb', 'redis', 'memory', 'tsid', 'circuit-breakers', 'jobs'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The reference service's configuration, read once from the environment (see shared/CONTRACT.md). */
@@ -45,6 +45,11 @@ export interface AppConfig {
   leaderLoop: { targetUrl: string | undefined; intervalMs: number; lockTtlMs: number };
   /** How often the `organizations` gauge is refreshed from MongoDB's estimated count, in the background. */
   organizations: { countRefreshMs: number };
+  /**
+   * The provisioning job of a new organization: how long its work takes, and the BullMQ worker settings that bound
+   * how soon a job held by a dead worker runs again (`lockDurationMs + stalledIntervalMs`).
+   */
+  jobs: { provisionMs: number; lockDurationMs: number; stalledIntervalMs: number; concurrency: number };
   /**
    * `port`/`host`: serve /metrics on a port of its own, bound to `host`; `token`: only with
    * `Authorization: Bearer <token>`.
@@ -167,6 +172,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       lockTtlMs: leaderLockTtlMs,
     },
     organizations: { countRefreshMs: read.integer('ORGANIZATIONS_COUNT_REFRESH_MS', 15_000, 100) },
+    jobs: {
+      provisionMs: read.integer('PROVISION_MS', 200, 0, 600_000),
+      lockDurationMs: read.integer('JOBS_LOCK_DURATION_MS', 30_000, 1_000),
+      stalledIntervalMs: read.integer('JOBS_STALLED_INTERVAL_MS', 30_000, 100),
+      concurrency: read.integer('JOBS_CONCURRENCY', 10, 1, 1_000),
+    },
     metrics: {
       prefix: read.string(
         'METRICS_PREFIX',

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { currentJob } from '@nestjs-reliability/jobs';
 import type { Level, Logger } from 'pino';
 import { requestContext } from './request-context';
 
@@ -8,7 +9,8 @@ const STACK = /\n\s*at /;
 /**
  * Nest's `Logger` onto pino, with nestjs-pino's line shape: the context (Nest's last argument) as `context`,
  * an object message merged into the line, an `Error` as `err`. While a request is being served, its id is on
- * the line as `reqId`.
+ * the line as `reqId`; while a job runs, its `jobId`, `queue` and the enqueuing request's
+ * `reqId`.
  */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
@@ -42,6 +44,15 @@ export class PinoNestLogger implements LoggerService {
     const fields: Record<string, unknown> = {};
     const scope = requestContext.getStore();
     if (scope !== undefined) fields.reqId = scope.reqId;
+    else {
+      // A job's lines carry its id and the id of the request that enqueued it.
+      const job = currentJob();
+      if (job !== undefined) {
+        fields.jobId = job.jobId;
+        fields.queue = job.queue;
+        if (job.correlationId !== undefined) fields.reqId = job.correlationId;
+      }
+    }
     let args = params;
     if (params.length > 0) {
       fields.context = params[params.length - 1];

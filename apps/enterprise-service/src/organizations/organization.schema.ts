@@ -1,6 +1,9 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import type { HydratedDocument } from 'mongoose';
 
+export const ORGANIZATION_STATUSES = ['provisioning', 'active'] as const;
+export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
+
 @Schema({ collection: 'organizations', timestamps: true, versionKey: false })
 export class Organization {
   /** A TSID (13-character text): time-ordered and unique across instances without asking MongoDB. */
@@ -9,6 +12,13 @@ export class Organization {
 
   @Prop({ required: true, maxlength: 200 })
   name!: string;
+
+  /** `provisioning` from creation until its provisioning job has taken effect, then `active`. */
+  @Prop({ type: String, enum: ORGANIZATION_STATUSES, default: 'provisioning', index: true })
+  status!: OrganizationStatus;
+
+  @Prop({ type: Date })
+  provisionedAt?: Date;
 
   createdAt?: Date;
   updatedAt?: Date;

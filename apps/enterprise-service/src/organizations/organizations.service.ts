@@ -4,12 +4,16 @@ import { isTsidUnavailableError, TsidService } from '@nestjs-reliability/tsid';
 import { type Connection, ConnectionStates, type Model } from 'mongoose';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { isMongoUnavailableError } from '../connections/mongo-unavailable';
+import { ProvisioningService } from '../provisioning/provisioning.service';
 import type { CreateOrganizationDto } from './create-organization.dto';
-import { Organization } from './organization.schema';
+import { Organization, type OrganizationStatus } from './organization.schema';
 
 export interface OrganizationView {
   id: string;
   name: string;
+  status: OrganizationStatus;
+  /** ISO 8601, once active. */
+  provisionedAt?: string;
   createdAt?: string;
 }
 
@@ -19,12 +23,28 @@ export class OrganizationsService {
     @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
     @InjectConnection() private readonly connection: Connection,
     private readonly tsid: TsidService,
+    private readonly provisioning: ProvisioningService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Stores the organization as `provisioning`, then enqueues its provisioning job. When the job cannot be enqueued
+   * (Redis unreachable) the organization is removed again and the answer is 503; should this instance die between
+   * the two, the sweeper enqueues the job later.
+   */
   async create(input: CreateOrganizationDto): Promise<OrganizationView> {
     this.assertDatabaseAvailable();
     const created = await this.bounded(this.organizations.create({ _id: this.newId(), name: input.name }));
+    try {
+      await this.provisioning.enqueue(created._id);
+    } catch (error) {
+      await this.organizations.deleteOne({ _id: created._id }).catch(() => undefined);
+      throw new ServiceUnavailableException({
+        statusCode: 503,
+        error: 'jobs unavailable',
+        message: `The provisioning job could not be enqueued (${(error as Error).message}); retry later.`,
+      });
+    }
     return toView(created.toObject());
   }
 
@@ -92,5 +112,11 @@ function databaseUnavailable(): ServiceUnavailableException {
 }
 
 function toView(document: Organization & { _id: unknown }): OrganizationView {
-  return { id: String(document._id), name: document.name, createdAt: document.createdAt?.toISOString() };
+  return {
+    id: String(document._id),
+    name: document.name,
+    status: document.status,
+    provisionedAt: document.provisionedAt?.toISOString(),
+    createdAt: document.createdAt?.toISOString(),
+  };
 }

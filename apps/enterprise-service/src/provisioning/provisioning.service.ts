@@ -1,0 +1,74 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { JobsService } from '@nestjs-reliability/jobs';
+import type { Queue } from 'bullmq';
+import type { Model } from 'mongoose';
+import { Organization } from '../organizations/organization.schema';
+import { PROVISIONING_QUEUE, provisioningJobId, type ProvisioningJobData } from './provisioning.constants';
+import { ProvisioningEffect } from './provisioning-effect.schema';
+
+const DUPLICATE_KEY = 11000;
+/** Longest an enqueue may take before the request answers 503 (Redis unreachable, or not answering). */
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
+export type ProvisioningOutcome = 'applied' | 'already applied' | 'organization gone';
+
+@Injectable()
+export class ProvisioningService {
+  constructor(
+    @InjectQueue(PROVISIONING_QUEUE) private readonly queue: Queue<ProvisioningJobData>,
+    @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
+    @InjectModel(ProvisioningEffect.name) private readonly effects: Model<ProvisioningEffect>,
+    private readonly jobs: JobsService,
+  ) {}
+
+  /**
+   * Adds the organization's provisioning job: one Redis round trip, bounded. The job id comes from the
+   * organization's, so adding it again (the sweeper, a retry) while it exists adds nothing.
+   */
+  async enqueue(organizationId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`)),
+        ENQUEUE_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([
+        this.jobs.add(this.queue, 'provision', { organizationId }, { jobId: provisioningJobId(organizationId) }),
+        timedOut,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The provisioning's effect, applied once however often the job runs: the effect is a write keyed by the job's
+   * idempotency key (a second one fails on the unique `_id` and reads the first back), then the organization turns
+   * `active` with the effect's time. Both steps may be repeated safely, so a crash between them is repaired by the
+   * next execution.
+   */
+  async applyOnce(organizationId: string, idempotencyKey: string, execution: number): Promise<ProvisioningOutcome> {
+    const organization = await this.organizations.exists({ _id: organizationId });
+    if (!organization) return 'organization gone';
+    let provisionedAt = new Date();
+    let outcome: ProvisioningOutcome = 'applied';
+    try {
+      await this.effects.create({ _id: idempotencyKey, organizationId, provisionedAt, execution });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+      const first = await this.effects.findById(idempotencyKey).lean().exec();
+      if (!first) throw error;
+      provisionedAt = first.provisionedAt;
+      outcome = 'already applied';
+    }
+    await this.organizations.updateOne(
+      { _id: organizationId, status: 'provisioning' },
+      { $set: { status: 'active', provisionedAt } },
+    );
+    return outcome;
+  }
+}

@@ -1,0 +1,42 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+/** What is used of an ioredis client (BullMQ's connections are ioredis clients). */
+export interface RedisClientLike {
+  readonly status: string;
+  disconnect(): void;
+  connect(): Promise<void>;
+  once(event: 'reconnecting' | 'end', listener: () => void): unknown;
+}
+
+/**
+ * The client behind a BullMQ connection's promise if it exists now, without waiting: the promise settles only once
+ * the first connection is made, which never happens while Redis is unreachable.
+ */
+export async function clientNow<C>(client: Promise<C>): Promise<C | undefined> {
+  return Promise.race([client.catch(() => undefined), nextTurn(undefined)]);
+}
+
+/**
+ * Ends a client at once, failing its queued commands as a closed connection (which BullMQ ignores while closing).
+ * Needed because ioredis keeps a command queued while it waits to reconnect, with no limit when
+ * `maxRetriesPerRequest` is null (BullMQ's workers), and `disconnect()` alone leaves a client waiting to reconnect
+ * with no socket to close: it never ends and its commands (QUIT, the worker's blocking wait) never settle. One last
+ * connection attempt made after `disconnect()` ends it, as it is now marked as closing.
+ */
+export function endClient(client: RedisClientLike): Promise<void> {
+  if (client.status === 'end') return Promise.resolve();
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  client.disconnect();
+  if (client.status === 'reconnecting') client.connect().catch(() => undefined);
+  return ended;
+}
+
+/**
+ * Lets a graceful close (QUIT) go on while `client` reaches Redis, and ends it at once when it cannot: now
+ * (resolved once it has ended), or as soon as it loses Redis during the close.
+ */
+export async function endWhenUnreachable(client: RedisClientLike | undefined): Promise<void> {
+  if (!client) return;
+  if (client.status === 'ready') client.once('reconnecting', () => void endClient(client));
+  else await endClient(client);
+}
