@@ -39,6 +39,9 @@ export class ConnectionsModule {}
 function redisOptions(config: AppConfig): RedisModuleOptions {
   const target = config.redisSentinels
     ? {
+        // ioredis takes the user, password and database from the URL as without Sentinels (one parser, so the database
+        // cannot silently differ) and the host and port from the Sentinels (rediss:// is refused by loadConfig).
+        url: config.redisUrl,
         sentinels: config.redisSentinels,
         name: config.redisSentinelName,
         sentinelRetryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
