@@ -51,6 +51,7 @@ describe('TSID lease across a promotion (real primary and replica)', () => {
     const { primary, replica } = await primaryWithReplica();
     const holder = leaseOn(primary, { replicaAcks: 1 });
     const { after } = await holder.acquire();
+    expect(holder.replicasListed).toBe(1);
     await replica.command(['REPLICAOF', 'NO', 'ONE']);
     await expect(holder.refresh()).rejects.toThrow(
       'Only 0 of the 1 Redis replicas required acknowledged the lease of TSID node ID 0 in time',

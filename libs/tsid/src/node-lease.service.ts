@@ -29,8 +29,9 @@ const MAX_RETRY_DELAY_MS = 5_000;
 export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TsidLease');
   private readonly lease: NodeLease | undefined;
-  private readonly lost: CounterMetric | undefined;
+  private readonly lost: CounterMetric<'reason'> | undefined;
   private readonly stolen: CounterMetric | undefined;
+  private replicaAcksShort = false;
   /** The refresh timer: the module's own, never the app's scheduler (which it must not create or share). */
   private refreshTimer: NodeJS.Timeout | undefined;
   private startupHold: StartupHold | undefined;
@@ -65,12 +66,19 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
         this.set(window ? Math.max(0, (window.until - clock()) / 1000) : 0);
       },
     });
-    this.lost = metrics?.counter({ name: 'tsid_lock_lost_total', help: 'TSID node leases found missing in Redis.' });
+    this.lost = metrics?.counter({
+      name: 'tsid_lock_lost_total',
+      help:
+        'TSID node leases given up, by reason: key-missing (the key is gone from Redis) or primary-changed (Redis is ' +
+        'not the primary that granted the lease: a failover or restart).',
+      labelNames: ['reason'],
+    });
     this.stolen = metrics?.counter({
       name: 'tsid_lock_stolen_total',
       help: 'TSID node leases found held by another instance.',
     });
-    this.lost?.inc(0);
+    this.lost?.inc({ reason: 'key-missing' }, 0);
+    this.lost?.inc({ reason: 'primary-changed' }, 0);
     this.stolen?.inc(0);
   }
 
@@ -121,6 +129,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
         }
         this.window = window;
         this.generator.assign(window);
+        this.checkReplicaAcks(lease);
         this.startupHold?.release();
         const waitMs = window.after - this.options.clock();
         this.logger.log(
@@ -153,6 +162,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
       if (this.stopped) return;
       if (outcome.status === 'extended') {
         this.generator.extend(outcome.until);
+        this.checkReplicaAcks(lease);
         if (this.refreshFailing) this.logger.log(`TSID lease of node ID ${this.window.nodeId} refreshed again`);
         this.refreshFailing = false;
       } else {
@@ -171,6 +181,19 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
     }
   }
 
+  /** Logged once each time the primary starts listing more replicas than `replicaAcks` (a split brain risk). */
+  private checkReplicaAcks(lease: NodeLease): void {
+    const acks = this.options.lease!.replicaAcks ?? 0;
+    const listed = lease.replicasListed;
+    const short = acks > 0 && listed > acks;
+    if (short && !this.replicaAcksShort)
+      this.logger.error(
+        `The Redis primary lists ${listed} replicas but lease.replicaAcks is ${acks}: a primary cut off with ${acks} ` +
+          `of them can extend a lease past a new primary's quarantine (duplicate IDs); set replicaAcks to ${listed}`,
+      );
+    this.replicaAcksShort = short;
+  }
+
   private onLeaseGone(
     lease: NodeLease,
     nodeId: number,
@@ -187,7 +210,8 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
     this.window = undefined;
     this.stopped = true;
     clearInterval(this.refreshTimer);
-    (outcome.status === 'stolen' ? this.stolen : this.lost)?.inc();
+    if (outcome.status === 'stolen') this.stolen?.inc();
+    else this.lost?.inc({ reason: outcome.status === 'lost' ? 'key-missing' : 'primary-changed' });
     this.logger.error({
       msg: `Stopped issuing TSIDs: ${reason}; shutting down with exit code ${ExitCode.LeaseLost}`,
       nodeId,

@@ -90,7 +90,7 @@ describe('TsidModule', () => {
     await admin.del('sys:tsid:node:0');
     await waitFor('the refresh to notice', () => exit.mock.calls.length > 0);
     expect(exit).toHaveBeenCalledWith(75);
-    expect(await app.get(MetricsService).registry.metrics()).toMatch(/^tsid_lock_lost_total 1$/m);
+    expect(await app.get(MetricsService).registry.metrics()).toMatch(/^tsid_lock_lost_total{reason="key-missing"} 1$/m);
     expect(await admin.exists('sys:tsid:node:0')).toBe(0);
   });
 
