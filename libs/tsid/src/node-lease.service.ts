@@ -29,6 +29,8 @@ const MAX_RETRY_DELAY_MS = 5_000;
 export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TsidLease');
   private readonly lease: NodeLease | undefined;
+  /** The lease's own connection with `replicaAcks`: its `WAIT` must not hold up the app's commands. */
+  private readonly connection: Redis | Cluster | undefined;
   private readonly lost: CounterMetric<'reason'> | undefined;
   private readonly stolen: CounterMetric | undefined;
   private replicaAcksShort = false;
@@ -48,8 +50,14 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
     @Optional() @Inject(STARTUP_GATE) private readonly startupGate?: StartupGate,
   ) {
     if (!options.lease) return;
+    const shared = options.lease.redis;
+    // Connected at bootstrap, so that nothing is opened for a module that never starts.
+    if ((options.lease.replicaAcks ?? 0) > 0)
+      this.connection = shared.isCluster
+        ? (shared as Cluster).duplicate([], { lazyConnect: true })
+        : (shared as Redis).duplicate({ lazyConnect: true });
     this.lease = new NodeLease({
-      redis: options.lease.redis,
+      redis: this.connection ?? shared,
       nodeBits: options.nodeBits,
       ttlMs: options.lease.ttlMs,
       maxClockSkewMs: options.maxClockSkewMs,
@@ -92,12 +100,25 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
   }
 
   onApplicationBootstrap(): void {
+    if (this.connection) {
+      // Its failures surface as failed lease commands (logged); it reconnects with the app client's strategy.
+      this.connection.on('error', () => undefined);
+      this.connection.connect().catch(() => undefined);
+    }
     if (this.lease) void this.acquire(this.lease);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.refreshTimer);
+    try {
+      await this.releaseLease();
+    } finally {
+      this.connection?.disconnect();
+    }
+  }
+
+  private async releaseLease(): Promise<void> {
     const window = this.window;
     if (!this.lease || !window) return;
     this.window = undefined;
@@ -117,7 +138,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
   }
 
   private async acquire(lease: NodeLease): Promise<void> {
-    const redis = this.options.lease!.redis;
+    const redis = this.connection ?? this.options.lease!.redis;
     for (let attempt = 1, delay = 100; !this.stopped; attempt++, delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
       // Wait for the connection instead of failing attempts against it (the app's client may not queue commands).
       if (!(await whenReady(redis, delay))) continue;
