@@ -77,6 +77,14 @@ describe('Redis over TLS', () => {
     expect(JSON.stringify(service.output())).not.toContain('hunter2');
   });
 
+  it('stops start-up saying mutual TLS is unsupported when the server requires a client certificate', async () => {
+    const strict = await startRedis(['--tls-auth-clients', 'yes'], { tls: { ...certs.server, ca: certs.caFile } });
+    const { line } = await refusedStart({ REDIS_URL: strict.tlsUrl, REDIS_TLS_CA_FILE: certs.caFile });
+    expect(line).toMatch(
+      /^Invalid configuration: REDIS_URL is "rediss:\/\/127\.0\.0\.1:\d+"; the Redis server requires a client certificate \(ERR_SSL_\w+\), and mutual TLS is not supported; set tls-auth-clients to no \(or optional\) on the server\.$/,
+    );
+  });
+
   it('stops start-up naming REDIS_TLS_CA_FILE when the file is not a certificate', async () => {
     const { line } = await refusedStart({ REDIS_URL: redis.tlsUrl, REDIS_TLS_CA_FILE: certs.server.key });
     expect(line).toMatch(/REDIS_TLS_CA_FILE is ".*server\.key"; it must be a readable PEM file of CA certificates/);

@@ -11,6 +11,7 @@ import { waitFor } from './wait-for';
  */
 export class RedisCluster {
   private readonly clients = new Set<Redis | Cluster>();
+  private admin: Cluster | undefined;
 
   private constructor(readonly nodes: RedisServer[]) {}
 
@@ -76,7 +77,9 @@ export class RedisCluster {
   /** The node that serves `key`'s slot. */
   async nodeFor(key: string): Promise<RedisServer> {
     const slot = Number(await this.nodes[0].command(['CLUSTER', 'KEYSLOT', key]));
-    const slots = await this.client().cluster('SLOTS');
+    // One client for every lookup, closed with the others.
+    this.admin ??= this.client();
+    const slots = await this.admin.cluster('SLOTS');
     const [, , primary] = slots.find(([from, to]) => slot >= from && slot <= to)!;
     return this.nodes.find((node) => node.port === primary[1])!;
   }
@@ -84,6 +87,7 @@ export class RedisCluster {
   disconnect(): void {
     for (const client of this.clients) client.disconnect();
     this.clients.clear();
+    this.admin = undefined;
   }
 }
 

@@ -1,17 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { killAndWait, spawnTracked } from './child-processes';
 import { freePort } from './free-port';
-import { type RedisServer, startRedis } from './redis-server';
+import { type RedisServer, redisBinary, redisCommand, startRedis } from './redis-server';
 import { waitFor } from './wait-for';
-
-const INSTALL_HINT =
-  'redis-sentinel is not on PATH. The failover tests run real Sentinels; install it with ' +
-  '`apt-get install -y redis-sentinel` (Debian/Ubuntu) or `brew install redis` (macOS).';
 
 export interface SentinelGroupOptions {
   replicas?: number;
@@ -46,15 +40,8 @@ class Sentinel {
     });
   }
 
-  async call(...args: string[]): Promise<unknown> {
-    const client = new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await client.call(args[0], ...args.slice(1));
-    } finally {
-      client.disconnect();
-    }
+  call(...args: string[]): Promise<unknown> {
+    return redisCommand(this.port, args);
   }
 
   stop(): Promise<void> {
@@ -75,12 +62,7 @@ export class SentinelGroup {
   ) {}
 
   static async start(options: SentinelGroupOptions = {}): Promise<SentinelGroup> {
-    let binary: string;
-    try {
-      binary = execFileSync('sh', ['-c', 'command -v redis-sentinel'], { encoding: 'utf8' }).trim();
-    } catch {
-      throw new Error(INSTALL_HINT);
-    }
+    const binary = redisBinary('redis-sentinel');
     const name = options.name ?? 'mymaster';
     const primary = await startRedis(NODE_ARGS);
     const replicas = await Promise.all(

@@ -8,15 +8,27 @@ import { killAndWait, spawnTracked } from './child-processes';
 import { freePort } from './free-port';
 import { waitFor } from './wait-for';
 
-const INSTALL_HINT =
-  'redis-server is not on PATH. Tests that need Redis start real redis-server processes; install it with ' +
-  '`apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis` (macOS).';
-
-function redisServerBinary(): string {
+/** The path of `redis-server` or `redis-sentinel`, or an error saying how to install it. */
+export function redisBinary(name: 'redis-server' | 'redis-sentinel'): string {
   try {
-    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error(INSTALL_HINT);
+    throw new Error(
+      `${name} is not on PATH. Tests that need Redis start real ${name} processes; install it with ` +
+        `\`apt-get install -y ${name}\` (Debian/Ubuntu) or \`brew install redis\` (macOS).`,
+    );
+  }
+}
+
+/** Runs one command on a short-lived connection to `127.0.0.1:port` and returns its reply. */
+export async function redisCommand(port: number, args: string[]): Promise<unknown> {
+  const client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true, disconnectTimeout: 50 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await client.call(args[0], ...args.slice(1));
+  } finally {
+    client.disconnect();
   }
 }
 
@@ -42,7 +54,7 @@ export class RedisServer {
    * the server also listens with TLS on `tlsPort` (`tlsUrl`), presenting `cert`; clients need no certificate.
    */
   static async start(args: string[] = [], options: RedisServerOptions = {}): Promise<RedisServer> {
-    const binary = redisServerBinary();
+    const binary = redisBinary('redis-server');
     const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
     const { tls } = options;
     const tlsPort = tls ? await freePort() : undefined;
@@ -95,10 +107,6 @@ export class RedisServer {
   /** Sends `signal` (e.g. SIGSTOP / SIGCONT to pause and resume it). */
   signal(signal: NodeJS.Signals): void {
     this.process?.kill(signal);
-  }
-
-  get isRunning(): boolean {
-    return this.process !== undefined;
   }
 
   /** Starts a killed server again on the same port, with no data; `args` replace those it was started with. */
@@ -167,19 +175,7 @@ export class RedisServer {
 
   /** Runs one command on a short-lived connection and returns its reply as text. */
   async command(args: string[]): Promise<string> {
-    const client = new Redis(this.port, '127.0.0.1', {
-      maxRetriesPerRequest: 0,
-      lazyConnect: true,
-      disconnectTimeout: 50,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      const reply = await client.call(args[0], ...args.slice(1));
-      return String(reply);
-    } finally {
-      client.disconnect();
-    }
+    return String(await redisCommand(this.port, args));
   }
 
   private async launch(): Promise<void> {

@@ -10,12 +10,17 @@
  * Shared prelude. `identity()` is `run_id:master_replid`: a restart changes the run ID, a promotion (failover) the
  * replication ID, so the same value means the same memory and the same history of writes. `checkPrimary` starts a
  * quarantine (`epoch` = Redis TIME + quarantine ms) when the hash was last written under another identity, or is
- * missing: the writes of an earlier primary may not all have reached this one.
+ * missing: the writes of an earlier primary may not all have reached this one. A server whose INFO lacks either
+ * field (a proxy in front of Redis) fails the script with one line instead of a Lua nil error.
  */
 const PRELUDE = `
 local function identity()
-  local server, replication = redis.call('INFO', 'server'), redis.call('INFO', 'replication')
-  return string.match(server, 'run_id:(%x+)') .. ':' .. string.match(replication, 'master_replid:(%x+)')
+  local run = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+  local replid = string.match(redis.call('INFO', 'replication'), 'master_replid:(%x+)')
+  if not run or not replid then
+    error({err = 'ERR TSID lease: this Redis INFO lacks run_id/master_replid (a proxy such as twemproxy or Envoy is not supported)'})
+  end
+  return run .. ':' .. replid
 end
 local function checkPrimary(hwmKey, quarantine)
   local id = identity()

@@ -29,8 +29,11 @@ const MAX_RETRY_DELAY_MS = 5_000;
 export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TsidLease');
   private readonly lease: NodeLease | undefined;
-  private readonly lost: CounterMetric | undefined;
+  /** The lease's own connection with `replicaAcks`: its `WAIT` must not hold up the app's commands. */
+  private readonly connection: Redis | Cluster | undefined;
+  private readonly lost: CounterMetric<'reason'> | undefined;
   private readonly stolen: CounterMetric | undefined;
+  private replicaAcksShort = false;
   /** The refresh timer: the module's own, never the app's scheduler (which it must not create or share). */
   private refreshTimer: NodeJS.Timeout | undefined;
   private startupHold: StartupHold | undefined;
@@ -47,8 +50,14 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
     @Optional() @Inject(STARTUP_GATE) private readonly startupGate?: StartupGate,
   ) {
     if (!options.lease) return;
+    const shared = options.lease.redis;
+    // Connected at bootstrap, so that nothing is opened for a module that never starts.
+    if ((options.lease.replicaAcks ?? 0) > 0)
+      this.connection = shared.isCluster
+        ? (shared as Cluster).duplicate([], { lazyConnect: true })
+        : (shared as Redis).duplicate({ lazyConnect: true });
     this.lease = new NodeLease({
-      redis: options.lease.redis,
+      redis: this.connection ?? shared,
       nodeBits: options.nodeBits,
       ttlMs: options.lease.ttlMs,
       maxClockSkewMs: options.maxClockSkewMs,
@@ -65,12 +74,19 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
         this.set(window ? Math.max(0, (window.until - clock()) / 1000) : 0);
       },
     });
-    this.lost = metrics?.counter({ name: 'tsid_lock_lost_total', help: 'TSID node leases found missing in Redis.' });
+    this.lost = metrics?.counter({
+      name: 'tsid_lock_lost_total',
+      help:
+        'TSID node leases given up, by reason: key-missing (the key is gone from Redis) or primary-changed (Redis is ' +
+        'not the primary that granted the lease: a failover or restart).',
+      labelNames: ['reason'],
+    });
     this.stolen = metrics?.counter({
       name: 'tsid_lock_stolen_total',
       help: 'TSID node leases found held by another instance.',
     });
-    this.lost?.inc(0);
+    this.lost?.inc({ reason: 'key-missing' }, 0);
+    this.lost?.inc({ reason: 'primary-changed' }, 0);
     this.stolen?.inc(0);
   }
 
@@ -84,12 +100,25 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
   }
 
   onApplicationBootstrap(): void {
+    if (this.connection) {
+      // Its failures surface as failed lease commands (logged); it reconnects with the app client's strategy.
+      this.connection.on('error', () => undefined);
+      this.connection.connect().catch(() => undefined);
+    }
     if (this.lease) void this.acquire(this.lease);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.refreshTimer);
+    try {
+      await this.releaseLease();
+    } finally {
+      this.connection?.disconnect();
+    }
+  }
+
+  private async releaseLease(): Promise<void> {
     const window = this.window;
     if (!this.lease || !window) return;
     this.window = undefined;
@@ -109,7 +138,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
   }
 
   private async acquire(lease: NodeLease): Promise<void> {
-    const redis = this.options.lease!.redis;
+    const redis = this.connection ?? this.options.lease!.redis;
     for (let attempt = 1, delay = 100; !this.stopped; attempt++, delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
       // Wait for the connection instead of failing attempts against it (the app's client may not queue commands).
       if (!(await whenReady(redis, delay))) continue;
@@ -121,6 +150,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
         }
         this.window = window;
         this.generator.assign(window);
+        this.checkReplicaAcks(lease);
         this.startupHold?.release();
         const waitMs = window.after - this.options.clock();
         this.logger.log(
@@ -153,6 +183,7 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
       if (this.stopped) return;
       if (outcome.status === 'extended') {
         this.generator.extend(outcome.until);
+        this.checkReplicaAcks(lease);
         if (this.refreshFailing) this.logger.log(`TSID lease of node ID ${this.window.nodeId} refreshed again`);
         this.refreshFailing = false;
       } else {
@@ -171,6 +202,19 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
     }
   }
 
+  /** Logged once each time the primary starts listing more replicas than `replicaAcks` (a split brain risk). */
+  private checkReplicaAcks(lease: NodeLease): void {
+    const acks = this.options.lease!.replicaAcks ?? 0;
+    const listed = lease.replicasListed;
+    const short = acks > 0 && listed > acks;
+    if (short && !this.replicaAcksShort)
+      this.logger.error(
+        `The Redis primary lists ${listed} replicas but lease.replicaAcks is ${acks}: a primary cut off with ${acks} ` +
+          `of them can extend a lease past a new primary's quarantine (duplicate IDs); set replicaAcks to ${listed}`,
+      );
+    this.replicaAcksShort = short;
+  }
+
   private onLeaseGone(
     lease: NodeLease,
     nodeId: number,
@@ -187,7 +231,8 @@ export class NodeLeaseService implements OnModuleInit, OnApplicationBootstrap, B
     this.window = undefined;
     this.stopped = true;
     clearInterval(this.refreshTimer);
-    (outcome.status === 'stolen' ? this.stolen : this.lost)?.inc();
+    if (outcome.status === 'stolen') this.stolen?.inc();
+    else this.lost?.inc({ reason: outcome.status === 'lost' ? 'key-missing' : 'primary-changed' });
     this.logger.error({
       msg: `Stopped issuing TSIDs: ${reason}; shutting down with exit code ${ExitCode.LeaseLost}`,
       nodeId,

@@ -78,6 +78,7 @@ export class NodeLease {
   private held: number | undefined;
   /** Identity (`run_id:master_replid`) of the Redis primary that granted the window. */
   private grantedBy = '';
+  private listed = 0;
 
   constructor(options: NodeLeaseOptions) {
     this.redis = options.redis;
@@ -92,6 +93,15 @@ export class NodeLease {
   /** The node ID held, or undefined. */
   get nodeId(): number | undefined {
     return this.held;
+  }
+
+  /**
+   * Replicas the primary listed in `INFO` at the last acknowledged write (0 without `replicaAcks`). More than
+   * `replicaAcks` leaves the split-brain case open (see README.md): the service logs it rather than refusing, so that
+   * adding a replica does not stop every instance before `replicaAcks` is raised.
+   */
+  get replicasListed(): number {
+    return this.listed;
   }
 
   nodeKey(nodeId: number): string {
@@ -211,6 +221,7 @@ export class NodeLease {
     const written = readReplication(before);
     const acknowledged = readReplication(after);
     if (written.identity !== identity || acknowledged.identity !== identity) return 0;
+    this.listed = acknowledged.replicaOffsets.length;
     return acknowledged.replicaOffsets.filter((offset) => offset >= written.offset).length;
   }
 

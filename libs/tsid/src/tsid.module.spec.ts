@@ -90,8 +90,36 @@ describe('TsidModule', () => {
     await admin.del('sys:tsid:node:0');
     await waitFor('the refresh to notice', () => exit.mock.calls.length > 0);
     expect(exit).toHaveBeenCalledWith(75);
-    expect(await app.get(MetricsService).registry.metrics()).toMatch(/^tsid_lock_lost_total 1$/m);
+    expect(await app.get(MetricsService).registry.metrics()).toMatch(/^tsid_lock_lost_total{reason="key-missing"} 1$/m);
     expect(await admin.exists('sys:tsid:node:0')).toBe(0);
+  });
+
+  it('runs the lease on a connection of its own with replicaAcks (WAIT blocks it), closed on shutdown', async () => {
+    const args = ['--repl-diskless-sync-delay', '0'];
+    const primary = await startRedis(args);
+    await startRedis([...args, '--replicaof', '127.0.0.1', String(primary.port)]);
+    await waitFor('the replica to acknowledge writes', async () => (await primary.replicasAcknowledging(1)) === 1);
+    const shared = primary.client();
+    const clients = async () => (await primary.command(['CLIENT', 'LIST'])).trim().split('\n').length;
+    await shared.ping();
+    const before = await clients();
+    const pipeline = jest.spyOn(shared, 'pipeline');
+    const evalOnShared = jest.spyOn(shared, 'eval');
+    const { app } = await boot({ nodeBits: 0, lease: { redis: shared, ttlMs: 1_000, replicaAcks: 1 } });
+    await waitFor('the lease', () => app.get(StartupGate).pendingHolds.length === 0);
+    expect(await primary.command(['EXISTS', 'sys:tsid:node:0'])).toBe('1');
+    expect({ pipeline: pipeline.mock.calls.length, eval: evalOnShared.mock.calls.length }).toEqual({
+      pipeline: 0,
+      eval: 0,
+    });
+    expect(await clients()).toBe(before + 1);
+    await app.close();
+    apps.splice(apps.indexOf(app), 1);
+    await waitFor('the lease connection to close', async () => (await clients()) === before);
+    expect(await primary.command(['EXISTS', 'sys:tsid:node:0'])).toBe('0');
+    // Control: without replicaAcks the lease runs on the client it was given.
+    await boot({ nodeBits: 0, lease: { redis: shared, ttlMs: 1_000 } });
+    await waitFor('a lease script on the shared client', () => evalOnShared.mock.calls.length > 0);
   });
 
   it('releases the lease on shutdown, so the next holder starts right after the last issued ID', async () => {

@@ -48,7 +48,26 @@ describe('loadConfig', () => {
       'REDIS_SENTINELS is "10.0.0.1:26379,10.0.0.2"; "10.0.0.2" is not host:port; use a comma list such as',
     ],
     [{ REDIS_SENTINELS: 'sentinel-a:0' }, '"sentinel-a:0" is not host:port'],
-    [{ REDIS_SENTINEL_NAME: 'my master' }, 'REDIS_SENTINEL_NAME is "my master"; it must be a Sentinel master name'],
+    [
+      { REDIS_SENTINELS: 's1:26379', TSID_LEASE_REPLICA_ACKS: '1', REDIS_SENTINEL_NAME: 'my master' },
+      'REDIS_SENTINEL_NAME is "my master"; it must be a Sentinel master name',
+    ],
+    [
+      { REDIS_SENTINEL_NAME: 'primary' },
+      'REDIS_SENTINEL_NAME is "primary"; it applies only with REDIS_SENTINELS; unset it or set both.',
+    ],
+    [
+      { REDIS_SENTINELS: 's1:26379' },
+      'TSID_LEASE_REPLICA_ACKS is "0"; with REDIS_SENTINELS it must be ≥ 1: the number of replicas of the',
+    ],
+    [
+      { REDIS_SENTINELS: 's1:26379', TSID_LEASE_REPLICA_ACKS: '0' },
+      'TSID_LEASE_REPLICA_ACKS is "0"; with REDIS_SENTINELS it must be ≥ 1',
+    ],
+    [
+      { REDIS_URL: 'rediss://u:s3cret@h:6380', REDIS_SENTINELS: 's1:26379', TSID_LEASE_REPLICA_ACKS: '1' },
+      'REDIS_URL is "rediss://***@h:6380"; with REDIS_SENTINELS it must be redis:// (TLS through Sentinels is not',
+    ],
     [
       { REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' },
       'REDIS_TLS_CA_FILE is "/nonexistent/ca.pem"; it must be a readable PEM file of CA certificates (no such file).',
@@ -56,6 +75,10 @@ describe('loadConfig', () => {
     [
       { REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: __filename },
       'it must be a readable PEM file of CA certificates (not a PEM certificate).',
+    ],
+    [
+      { REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: __dirname },
+      'it must be a readable PEM file of CA certificates (cannot be read: EISDIR).',
     ],
     [
       { REDIS_TLS_CA_FILE: __filename },
@@ -90,12 +113,15 @@ describe('loadConfig', () => {
   });
 
   it('reads Sentinels as host and port, IPv6 in brackets', () => {
-    expect(loadConfig({ REDIS_SENTINELS: 's1:26379, [::1]:26380' })).toMatchObject({
+    expect(
+      loadConfig({ REDIS_SENTINELS: 'sentinel_1:26379, [::1]:26380', TSID_LEASE_REPLICA_ACKS: '2' }),
+    ).toMatchObject({
       redisSentinels: [
-        { host: 's1', port: 26379 },
+        { host: 'sentinel_1', port: 26379 },
         { host: '::1', port: 26380 },
       ],
       redisSentinelName: 'mymaster',
+      tsid: { replicaAcks: 2 },
     });
     expect(loadConfig({}).redisSentinels).toBeUndefined();
   });

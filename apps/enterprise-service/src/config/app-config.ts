@@ -20,7 +20,10 @@ export interface AppConfig {
   redisUrl: string;
   /** The CA file (and its PEM) a `rediss://` REDIS_URL's certificate is verified against; Node's CAs when unset. */
   redisTlsCa: { file: string; pem: string } | undefined;
-  /** When set, the Redis primary is found through these Sentinels instead of `redisUrl`. */
+  /**
+   * When set, the Redis primary is found through these Sentinels instead of `redisUrl`'s host and port; its user,
+   * password and database still apply to the primary (ioredis reads them from the same URL).
+   */
   redisSentinels: Array<{ host: string; port: number }> | undefined;
   redisSentinelName: string;
   shutdown: { drainDelayMs: number; timeoutMs: number };
@@ -109,6 +112,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const leaderLockTtlMs = read.integer('LEADER_LOCK_TTL_MS', 10_000, 200, MAX_TIMER_MS);
   const leaderIntervalMs = read.integer('LEADER_LOOP_INTERVAL_MS', 1_000, 10, MAX_TIMER_MS);
+  const redisSentinels = readRedisSentinels(read, redisUrl);
+  const replicaAcks = read.integer('TSID_LEASE_REPLICA_ACKS', 0, 0, 100);
+  // Without acknowledged writes, a failover (or an old primary still reachable after one) can hand a node ID in use
+  // to another instance: duplicate IDs.
+  if (redisSentinels && replicaAcks === 0) {
+    throw new ConfigError(
+      'TSID_LEASE_REPLICA_ACKS',
+      String(replicaAcks),
+      'with REDIS_SENTINELS it must be ≥ 1: the number of replicas of the Sentinel-monitored primary',
+    );
+  }
   const minPoolSize = read.integer('MONGODB_MIN_POOL_SIZE', 2, 0, 1_000);
   const maxPoolSize = read.integer('MONGODB_MAX_POOL_SIZE', 10, 1, 1_000);
   if (maxPoolSize < minPoolSize) {
@@ -134,7 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     redisUrl,
     redisTlsCa: readRedisTlsCa(read, redisUrl),
-    redisSentinels: read.hostPorts('REDIS_SENTINELS'),
+    redisSentinels,
     redisSentinelName: read.string(
       'REDIS_SENTINEL_NAME',
       'mymaster',
@@ -153,7 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       nodeBits,
       leaseTtlMs,
       refreshIntervalMs,
-      replicaAcks: read.integer('TSID_LEASE_REPLICA_ACKS', 0, 0, 100),
+      replicaAcks,
       maxClockSkewMs: read.integer('TSID_MAX_CLOCK_SKEW_MS', 1_000, 0, 60_000),
       clockOffsetMs: read.integer('TSID_CLOCK_OFFSET_MS', 0, -86_400_000, 86_400_000),
     },
@@ -203,6 +217,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /**
+ * REDIS_SENTINELS, refused with a `rediss://` REDIS_URL (TLS through Sentinels is not supported: its certificate
+ * would silently go unchecked); REDIS_SENTINEL_NAME is refused without it, as it would silently do nothing.
+ */
+function readRedisSentinels(read: EnvReader, redisUrl: string): AppConfig['redisSentinels'] {
+  const sentinels = read.hostPorts('REDIS_SENTINELS');
+  const name = read.raw('REDIS_SENTINEL_NAME');
+  if (!sentinels && name !== undefined)
+    throw new ConfigError('REDIS_SENTINEL_NAME', name, 'it applies only with REDIS_SENTINELS; unset it or set both');
+  if (sentinels && redisUrl.startsWith('rediss:'))
+    throw new ConfigError(
+      'REDIS_URL',
+      maskCredentials(redisUrl),
+      'with REDIS_SENTINELS it must be redis:// (TLS through Sentinels is not supported yet)',
+    );
+  return sentinels;
+}
+
+/**
  * Reads REDIS_TLS_CA_FILE once: a missing file or one without a certificate stops start-up instead of failing every
  * TLS handshake. It only applies to a `rediss://` REDIS_URL, so it is refused with any other, and with Sentinels.
  */
@@ -215,12 +247,18 @@ function readRedisTlsCa(read: EnvReader, redisUrl: string): AppConfig['redisTlsC
       file,
       'it applies only to a rediss:// REDIS_URL without REDIS_SENTINELS (TLS through Sentinels is not supported yet)',
     );
-  let pem: string;
+  let pem: string | undefined;
   try {
     pem = readFileSync(file, 'utf8');
     new X509Certificate(pem);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not a PEM certificate';
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : pem === undefined
+          ? `cannot be read: ${code ?? String(error)}`
+          : 'not a PEM certificate';
     throw new ConfigError('REDIS_TLS_CA_FILE', file, `it must be a readable PEM file of CA certificates (${reason})`);
   }
   return { file, pem };

@@ -73,7 +73,7 @@ export class EnvReader {
     const value = this.raw(name);
     if (value === undefined) return undefined;
     return value.split(',').map((item) => {
-      const match = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(item.trim());
+      const match = /^([A-Za-z0-9._-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(item.trim());
       const port = Number(match?.[2]);
       if (!match || port < 1 || port > 65_535) {
         throw new ConfigError(

@@ -39,6 +39,9 @@ export class ConnectionsModule {}
 function redisOptions(config: AppConfig): RedisModuleOptions {
   const target = config.redisSentinels
     ? {
+        // ioredis takes the user, password and database from the URL as without Sentinels (one parser, so the database
+        // cannot silently differ) and the host and port from the Sentinels (rediss:// is refused by loadConfig).
+        url: config.redisUrl,
         sentinels: config.redisSentinels,
         name: config.redisSentinelName,
         sentinelRetryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
@@ -47,7 +50,11 @@ function redisOptions(config: AppConfig): RedisModuleOptions {
         // test/tsid/failover.e2e-spec.ts). A dead primary closes the socket and the reconnection asks the Sentinels;
         // a demoted one answers writes with READONLY: reconnect, which asks them too.
         reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
-        // A paused primary holds commands without closing the socket; fail them instead of waiting forever.
+        // A paused primary holds commands without closing the socket; fail them instead of waiting forever. A
+        // partitioned old primary still reachable from here is not left by itself (no failoverDetector, and timeouts
+        // do not reconnect): the TSID lease then stops counting refreshes (IDs answer 503) until the partition heals
+        // and the demoted primary's READONLY sends the client back to the Sentinels (libs/tsid/README.md, "Known
+        // limits").
         commandTimeout: 2_000,
       }
     : { url: config.redisUrl, ...(config.redisTlsCa && { tls: { ca: config.redisTlsCa.pem } }) };
