@@ -103,14 +103,17 @@ export class ConsumerApp {
 
 /**
  * Copies `fixtures/<fixture>` into `into`, points its "packed" specs at the tarballs, installs and builds it. A
- * fixture without a tsconfig (the single-package apps) gets the Nest 11 app's, which is `nest new`'s.
+ * fixture without a tsconfig (the single-package apps) gets the Nest 11 app's, which is `nest new`'s. `sharedSrc`
+ * (a fixtures folder) is copied into the app's `src` first: the full apps share everything but their `main.ts`.
  */
 export async function installApp(
   fixture: string,
   into: string,
   packages: Map<string, PackedPackage>,
+  sharedSrc?: string,
 ): Promise<ConsumerApp> {
   const dir = join(into, fixture.replaceAll('/', '-'));
+  if (sharedSrc) cpSync(join(FIXTURES, sharedSrc), join(dir, 'src'), { recursive: true });
   cpSync(join(FIXTURES, fixture), dir, { recursive: true });
   for (const file of ['tsconfig.json', 'tsconfig.build.json']) {
     if (!existsSync(join(dir, file))) cpSync(join(FIXTURES, 'nest11-express', file), join(dir, file));

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TsidCodec } from '@nestjs-reliability/tsid';
+import { Queue } from 'bullmq';
 import { promtoolProblems } from '../support/metrics-text';
 import { FakeUpstream } from '../resilience/fake-upstream';
 import { type RedisServer, type ServiceProcess, startRedis, waitFor } from '../support';
@@ -9,7 +10,8 @@ import { type ConsumerApp, installApp, packWorkspaces, removeDir } from './consu
 
 // Two apps made the way `nest new` makes them, outside the repository, installing every package from its packed
 // tarball: a Nest 11 CommonJS app on Express and a Nest 12 ES-module app on Fastify. Each wires every package as
-// its README says and runs as a real process against a real redis-server and a real HTTP upstream.
+// its README says (the same source, `fixtures/full-app/src`, with `.js` relative imports that both module systems
+// resolve; only `main.ts` differs) and runs as a real process against a real redis-server and a real HTTP upstream.
 const FIXTURES = ['nest11-express', 'nest12-fastify'];
 const apps = new Map<string, ConsumerApp>();
 let workDir: string | undefined;
@@ -19,7 +21,9 @@ beforeAll(async () => {
   const packed = await packWorkspaces();
   packDir = packed.dir;
   workDir = mkdtempSync(join(tmpdir(), 'nr-consumer-apps-'));
-  for (const app of await Promise.all(FIXTURES.map((fixture) => installApp(fixture, workDir!, packed.packages)))) {
+  for (const app of await Promise.all(
+    FIXTURES.map((fixture) => installApp(fixture, workDir!, packed.packages, 'full-app/src')),
+  )) {
     apps.set(app.name, app);
     console.log(`[consumers] ${app.name}: npm install ${app.installSeconds} s, tsc ${app.buildSeconds} s`);
   }
@@ -225,5 +229,27 @@ describe.each(FIXTURES)('%s installed from the packed tarballs', (fixture) => {
     const { stdout } = b.output();
     expect(stdout).toContain(`Shutdown started (the TSID lease of node ID ${key!.split(':').pop()} was lost`);
     expect(stdout).toMatch(/Shutdown complete \(\+\d+ ms\): exiting with code 75/);
+  });
+
+  // Last: by now c is the only instance, so nothing else can claim the job enqueued after its SIGTERM.
+  it('SIGTERM with a job in flight: no new job is claimed, the active one completes, then exit 0', async () => {
+    const c = await start();
+    await c.waitForStatus('/health/readiness');
+    const readiness = (await (await fetch(`${c.url}/health/readiness`)).json()) as {
+      checks: Record<string, { status: string }>;
+    };
+    expect(readiness.checks.jobs).toMatchObject({ status: 'ok' });
+    const queue = new Queue('consumer-work', { connection: { host: '127.0.0.1', port: redis.port } });
+    try {
+      const { id } = (await (await fetch(`${c.url}/work?ms=1500`)).json()) as { id: string };
+      await waitFor('the job to be active', async () => (await queue.getJobState(id)) === 'active');
+      c.signal('SIGTERM');
+      const later = await queue.add('work', { ms: 0 });
+      expect(await c.waitForExit()).toEqual({ code: 0, signal: null });
+      expect(await queue.getJobState(id)).toBe('completed');
+      expect(await queue.getJobState(later.id!)).toBe('waiting');
+    } finally {
+      await queue.close();
+    }
   });
 });
