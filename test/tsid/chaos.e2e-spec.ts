@@ -109,17 +109,7 @@ describe('TSID chaos (real Redis, 4 real service processes)', () => {
         }
 
         // Calm: every instance must serve again.
-        const before = traffic.countsByLabel();
-        await waitFor(
-          'every instance to issue IDs again',
-          () => {
-            const now = traffic.countsByLabel();
-            return NAMES.every((name) =>
-              Object.keys(now).some((label) => label.startsWith(`${name}#`) && now[label] > (before[label] ?? 0)),
-            );
-          },
-          30_000,
-        );
+        await traffic.waitForEveryInstance(NAMES, 30_000);
         stoppedAt = Date.now();
       } finally {
         await traffic.stop();

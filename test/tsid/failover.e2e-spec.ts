@@ -115,17 +115,7 @@ describe('TSID failover chaos (1 primary, 2 replicas, 3 Sentinels, 4 real servic
           await new Promise((resolve) => setTimeout(resolve, 500 + rand() * 1_000));
         }
 
-        const before = traffic.countsByLabel();
-        await waitFor(
-          'every instance to issue IDs again',
-          () => {
-            const now = traffic.countsByLabel();
-            return NAMES.every((name) =>
-              Object.keys(now).some((label) => label.startsWith(`${name}#`) && now[label] > (before[label] ?? 0)),
-            );
-          },
-          20_000,
-        );
+        await traffic.waitForEveryInstance(NAMES, 20_000);
       } finally {
         await traffic.stop();
         await supervisor?.stop();

@@ -1,5 +1,5 @@
 import { TsidCodec } from '@nestjs-reliability/tsid';
-import type { ServiceProcess } from '../support';
+import { type ServiceProcess, waitFor } from '../support';
 
 /**
  * Fetches `/ids?count=N` from service instances in a loop, keeping every ID, who issued it, and how long each
@@ -43,6 +43,21 @@ export class IdTraffic {
     const counts: Record<string, number> = {};
     for (const label of this.issuer.values()) counts[label] = (counts[label] ?? 0) + 1;
     return counts;
+  }
+
+  /** Resolves once every instance in `names` has issued IDs since the call (any of its incarnations). */
+  async waitForEveryInstance(names: readonly string[], timeoutMs: number): Promise<void> {
+    const before = this.countsByLabel();
+    await waitFor(
+      'every instance to issue IDs again',
+      () => {
+        const now = this.countsByLabel();
+        return names.every((name) =>
+          Object.keys(now).some((label) => label.startsWith(`${name}#`) && now[label] > (before[label] ?? 0)),
+        );
+      },
+      timeoutMs,
+    );
   }
 
   /** Wall-clock time (Unix ms) of the last response with IDs from incarnation `label`. */
