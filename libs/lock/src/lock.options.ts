@@ -19,6 +19,12 @@ export interface LockModuleOptions {
   retryJitterMs?: number;
   /** Share of the TTL assumed lost to clock drift between the Redis nodes. Default 0.01. */
   driftFactor?: number;
+  /**
+   * Replicas of each lock node's primary that must acknowledge (`WAIT`) an acquisition before it counts, so a
+   * Sentinel or Cluster failover cannot lose the fencing counter or let a demoted primary grant the lock. Default 0
+   * (independent masters without replicas); set it to the replica count for a Sentinel-managed Redis.
+   */
+  replicaAcks?: number;
 }
 
 export type ResolvedLockOptions = Required<LockModuleOptions>;
@@ -31,6 +37,7 @@ export const LOCK_DEFAULTS = {
   retryDelayMs: 200,
   retryJitterMs: 100,
   driftFactor: 0.01,
+  replicaAcks: 0,
 } as const;
 
 const SCOPE = 'LockModule';
@@ -54,6 +61,7 @@ export function resolveLockOptions(options: LockModuleOptions): ResolvedLockOpti
     retryDelayMs: checkInteger(SCOPE, 'retryDelayMs', options.retryDelayMs ?? LOCK_DEFAULTS.retryDelayMs, 0),
     retryJitterMs: checkInteger(SCOPE, 'retryJitterMs', options.retryJitterMs ?? LOCK_DEFAULTS.retryJitterMs, 0),
     driftFactor: checkNumber(SCOPE, 'driftFactor', options.driftFactor ?? LOCK_DEFAULTS.driftFactor, 0, 0.5),
+    replicaAcks: checkInteger(SCOPE, 'replicaAcks', options.replicaAcks ?? LOCK_DEFAULTS.replicaAcks, 0, 100),
   };
 }
 

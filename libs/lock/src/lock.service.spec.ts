@@ -144,6 +144,7 @@ describe('LockService options', () => {
     [{ clients: [{}, {}] }, 'an odd number of at least 3 independent masters'],
     [{ clients: [{}], ttlMs: 50 }, 'LockModule: option "ttlMs" is 50; it must be an integer ≥ 200.'],
     [{ clients: [{}], keyPrefix: 'lock:{a}:' }, 'it must not contain { or }'],
+    [{ clients: [{}], replicaAcks: -1 }, 'LockModule: option "replicaAcks" is -1; it must be an integer'],
   ])('rejects %j at start-up', (options, message) => {
     expect(() => new LockService(options as unknown as LockModuleOptions)).toThrow(message);
   });

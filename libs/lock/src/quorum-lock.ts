@@ -34,6 +34,7 @@ export interface QuorumLockOptions {
   retryDelayMs: number;
   retryJitterMs: number;
   driftFactor: number;
+  replicaAcks: number;
 }
 
 /** A lock held on a majority of the nodes. */
@@ -48,6 +49,9 @@ export interface Lease {
 }
 
 export type Refusal = 'busy' | 'unavailable';
+
+/** Longest `WAIT` for replicas (at most a quarter of the TTL): it blocks the connection it runs on. */
+const REPLICA_ACK_TIMEOUT_MS = 500;
 
 /** One node's answer to a script: its reply, or the error that stood for it (down, timed out). */
 type Vote = { ok: true; reply: unknown } | { ok: false; error: unknown };
@@ -113,7 +117,7 @@ export class QuorumLock {
     const value = randomBytes(16).toString('hex');
     const start = performance.now();
     const keys = [this.lockKey(resource), this.fenceKey(resource)];
-    const votes = await this.everyNode(ACQUIRE, keys, [value, ttlMs], ttlMs);
+    const votes = await this.everyNode(ACQUIRE, keys, [value, ttlMs], ttlMs, this.options.replicaAcks);
     const validUntil = start + ttlMs - this.drift(ttlMs);
     const answers = votes.flatMap((vote) => (vote.ok ? [vote.reply as [number, number]] : []));
     const grants = answers.filter(([won]) => won === 1).length;
@@ -133,16 +137,29 @@ export class QuorumLock {
     return Math.round(ttlMs * this.options.driftFactor) + 2;
   }
 
-  /** Runs the script on every node at once; a node that fails or does not answer within `timeoutMs` votes no. */
-  private everyNode(script: string, keys: string[], args: (string | number)[], timeoutMs: number): Promise<Vote[]> {
+  /**
+   * Runs the script on every node at once; a node that fails or does not answer within `timeoutMs` votes no. With
+   * `replicaAcks`, a node also votes no unless that many of its replicas acknowledged the script's writes.
+   */
+  private everyNode(
+    script: string,
+    keys: string[],
+    args: (string | number)[],
+    timeoutMs: number,
+    replicaAcks = 0,
+  ): Promise<Vote[]> {
     return Promise.all(
       this.clients.map(async (client): Promise<Vote> => {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         });
+        const call =
+          replicaAcks > 0
+            ? this.evalAcknowledged(client, script, keys, args, replicaAcks, timeoutMs)
+            : client.eval(script, keys.length, ...keys, ...args);
         try {
-          return { ok: true, reply: await Promise.race([client.eval(script, keys.length, ...keys, ...args), timeout]) };
+          return { ok: true, reply: await Promise.race([call, timeout]) };
         } catch (error) {
           return { ok: false, error };
         } finally {
@@ -150,6 +167,33 @@ export class QuorumLock {
         }
       }),
     );
+  }
+
+  /**
+   * The script, then `WAIT` on the same connection (one pipeline; on a Cluster it goes to the keys' node): a grant
+   * whose fencing counter a failover could lose, or made by a primary that was demoted meanwhile (it has no
+   * replicas left), is refused.
+   */
+  private async evalAcknowledged(
+    client: LockClient,
+    script: string,
+    keys: string[],
+    args: (string | number)[],
+    replicaAcks: number,
+    ttlMs: number,
+  ): Promise<unknown> {
+    const replies = await client
+      .pipeline()
+      .eval(script, keys.length, ...keys, ...args)
+      .wait(replicaAcks, Math.max(1, Math.min(REPLICA_ACK_TIMEOUT_MS, Math.floor(ttlMs / 4))))
+      .exec();
+    const [[scriptError, reply], [waitError, acks]] = replies as [[Error | null, unknown], [Error | null, number]];
+    if (scriptError) throw scriptError;
+    if (waitError) throw waitError;
+    if ((reply as [number, number])[0] === 1 && acks < replicaAcks) {
+      throw new Error(`only ${acks} of the ${replicaAcks} replicas required acknowledged the lock`);
+    }
+    return reply;
   }
 }
 
