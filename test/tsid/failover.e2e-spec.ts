@@ -45,6 +45,7 @@ describe('TSID failover chaos (1 primary, 2 replicas, 3 Sentinels, 4 real servic
         TSID_REFRESH_INTERVAL_MS: '300',
         TSID_MAX_CLOCK_SKEW_MS: '100',
         TSID_LEASE_REPLICA_ACKS: String(REPLICAS),
+        LOCK_REPLICA_ACKS: String(REPLICAS),
       });
       const traffic = new IdTraffic(new TsidCodec({ nodeBits: 3 }));
       const events: FaultEvent[] = [];

@@ -40,7 +40,10 @@ export class AppModule {
         LockModule.forRootAsync({
           isGlobal: true,
           inject: [RedisService],
-          useFactory: (redis: RedisService) => ({ clients: [redis.getOrThrow()] }),
+          useFactory: (redis: RedisService) => ({
+            clients: [redis.getOrThrow()],
+            replicaAcks: config.lock.replicaAcks,
+          }),
         }),
         ShutdownModule.forRoot({ drainDelayMs: config.shutdown.drainDelayMs, timeoutMs: config.shutdown.timeoutMs }),
         ...(config.demoEndpoints ? [DemoModule] : []),

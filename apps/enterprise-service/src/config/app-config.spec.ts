@@ -49,7 +49,12 @@ describe('loadConfig', () => {
     ],
     [{ REDIS_SENTINELS: 'sentinel-a:0' }, '"sentinel-a:0" is not host:port'],
     [
-      { REDIS_SENTINELS: 's1:26379', TSID_LEASE_REPLICA_ACKS: '1', REDIS_SENTINEL_NAME: 'my master' },
+      {
+        REDIS_SENTINELS: 's1:26379',
+        TSID_LEASE_REPLICA_ACKS: '1',
+        LOCK_REPLICA_ACKS: '1',
+        REDIS_SENTINEL_NAME: 'my master',
+      },
       'REDIS_SENTINEL_NAME is "my master"; it must be a Sentinel master name',
     ],
     [
@@ -65,7 +70,16 @@ describe('loadConfig', () => {
       'TSID_LEASE_REPLICA_ACKS is "0"; with REDIS_SENTINELS it must be ≥ 1',
     ],
     [
-      { REDIS_URL: 'rediss://u:s3cret@h:6380', REDIS_SENTINELS: 's1:26379', TSID_LEASE_REPLICA_ACKS: '1' },
+      { REDIS_SENTINELS: 's1:26379', TSID_LEASE_REPLICA_ACKS: '1' },
+      'LOCK_REPLICA_ACKS is "0"; with REDIS_SENTINELS it must be ≥ 1',
+    ],
+    [
+      {
+        REDIS_URL: 'rediss://u:s3cret@h:6380',
+        REDIS_SENTINELS: 's1:26379',
+        TSID_LEASE_REPLICA_ACKS: '1',
+        LOCK_REPLICA_ACKS: '1',
+      },
       'REDIS_URL is "rediss://***@h:6380"; with REDIS_SENTINELS it must be redis:// (TLS through Sentinels is not',
     ],
     [
@@ -114,7 +128,11 @@ describe('loadConfig', () => {
 
   it('reads Sentinels as host and port, IPv6 in brackets', () => {
     expect(
-      loadConfig({ REDIS_SENTINELS: 'sentinel_1:26379, [::1]:26380', TSID_LEASE_REPLICA_ACKS: '2' }),
+      loadConfig({
+        REDIS_SENTINELS: 'sentinel_1:26379, [::1]:26380',
+        TSID_LEASE_REPLICA_ACKS: '2',
+        LOCK_REPLICA_ACKS: '2',
+      }),
     ).toMatchObject({
       redisSentinels: [
         { host: 'sentinel_1', port: 26379 },
@@ -122,6 +140,7 @@ describe('loadConfig', () => {
       ],
       redisSentinelName: 'mymaster',
       tsid: { replicaAcks: 2 },
+      lock: { replicaAcks: 2 },
     });
     expect(loadConfig({}).redisSentinels).toBeUndefined();
   });

@@ -39,6 +39,8 @@ export interface AppConfig {
     /** Test-only: shifts this process's TSID clock to simulate skew between hosts. */
     clockOffsetMs: number;
   };
+  /** Redis replicas that must acknowledge a lock grant (and its fencing token) before it counts. */
+  lock: { replicaAcks: number };
   upstream: { url: string; timeoutMs: number; breakerResetMs: number };
   demoEndpoints: boolean;
   /**
@@ -113,16 +115,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const leaderLockTtlMs = read.integer('LEADER_LOCK_TTL_MS', 10_000, 200, MAX_TIMER_MS);
   const leaderIntervalMs = read.integer('LEADER_LOOP_INTERVAL_MS', 1_000, 10, MAX_TIMER_MS);
   const redisSentinels = readRedisSentinels(read, redisUrl);
-  const replicaAcks = read.integer('TSID_LEASE_REPLICA_ACKS', 0, 0, 100);
   // Without acknowledged writes, a failover (or an old primary still reachable after one) can hand a node ID in use
-  // to another instance: duplicate IDs.
-  if (redisSentinels && replicaAcks === 0) {
-    throw new ConfigError(
-      'TSID_LEASE_REPLICA_ACKS',
-      String(replicaAcks),
-      'with REDIS_SENTINELS it must be ≥ 1: the number of replicas of the Sentinel-monitored primary',
-    );
-  }
+  // to another instance (duplicate IDs), or a lock with a fencing token already handed out.
+  const replicaAcks = (name: string): number => {
+    const acks = read.integer(name, 0, 0, 100);
+    if (redisSentinels && acks === 0) {
+      throw new ConfigError(
+        name,
+        String(acks),
+        'with REDIS_SENTINELS it must be ≥ 1: the number of replicas of the Sentinel-monitored primary',
+      );
+    }
+    return acks;
+  };
+  const leaseReplicaAcks = replicaAcks('TSID_LEASE_REPLICA_ACKS');
+  const lockReplicaAcks = replicaAcks('LOCK_REPLICA_ACKS');
   const minPoolSize = read.integer('MONGODB_MIN_POOL_SIZE', 2, 0, 1_000);
   const maxPoolSize = read.integer('MONGODB_MAX_POOL_SIZE', 10, 1, 1_000);
   if (maxPoolSize < minPoolSize) {
@@ -167,10 +174,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       nodeBits,
       leaseTtlMs,
       refreshIntervalMs,
-      replicaAcks,
+      replicaAcks: leaseReplicaAcks,
       maxClockSkewMs: read.integer('TSID_MAX_CLOCK_SKEW_MS', 1_000, 0, 60_000),
       clockOffsetMs: read.integer('TSID_CLOCK_OFFSET_MS', 0, -86_400_000, 86_400_000),
     },
+    lock: { replicaAcks: lockReplicaAcks },
     upstream: {
       url: read.url('UPSTREAM_URL', 'http://127.0.0.1:4000', ['http:', 'https:']).replace(/\/+$/, ''),
       timeoutMs: read.integer('UPSTREAM_TIMEOUT_MS', 2_000, 1, MAX_TIMER_MS),
