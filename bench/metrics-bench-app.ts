@@ -7,6 +7,7 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastifyHelmet from '@fastify/helmet';
 import helmet from 'helmet';
+import pino from 'pino';
 import { HealthModule } from '@nestjs-reliability/health';
 import { MetricsModule } from '@nestjs-reliability/metrics';
 import { ResilienceModule } from '@nestjs-reliability/resilience';
@@ -20,6 +21,7 @@ import { AccessLog } from '../apps/enterprise-service/src/logging/access-log';
 import { PinoNestLogger } from '../apps/enterprise-service/src/logging/pino-nest.logger';
 import { REQUEST_ID_HEADER, requestIdFor } from '../apps/enterprise-service/src/logging/request-id';
 import { createRootLogger } from '../apps/enterprise-service/src/logging/root-logger';
+import { TurnBufferedDestination } from '../apps/enterprise-service/src/logging/turn-buffered.destination';
 
 /**
  * - `hooks`: the service's request hook (Fastify) or first middleware (Express): helmet's headers, `x-request-id`,
@@ -72,7 +74,10 @@ export async function startBenchApp(adapter: 'express' | 'fastify', variant: str
   }
   const module = BenchModule.with(components);
   const hooks = components.has('hooks');
-  const rootLogger = createRootLogger(loadConfig({ LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' }));
+  // As the service logs once it serves: stdout, one synchronous write per event-loop turn.
+  const destination = new TurnBufferedDestination(pino.destination({ dest: 1, sync: true }));
+  destination.bufferTurns();
+  const rootLogger = createRootLogger(loadConfig({ LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' }), destination);
   const options = { logger: hooks ? new PinoNestLogger(rootLogger) : (false as const) };
   let app: NestFastifyApplication | NestExpressApplication;
   if (adapter === 'fastify') {

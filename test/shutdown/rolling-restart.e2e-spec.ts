@@ -18,11 +18,15 @@ import { killAndWait, spawnTracked } from '../support/child-processes';
 const HAPROXY = '/usr/sbin/haproxy';
 const LOAD_SECONDS = 15;
 /**
- * haproxy's readiness check interval: the window in which it still routes to an instance that stopped listening.
- * The drain delay (1500 ms) must outlast it; the drain-delay-0 controls must see failures in it (about a dozen
- * requests at this load, so a control that sees none is not luck but a test that cannot fail).
+ * haproxy's readiness check interval. An instance is taken out after FALL failed checks in a row, so after SIGTERM
+ * haproxy keeps routing to it for (FALL - 1) intervals at least and FALL at most, whatever the phase of the checks
+ * when the signal lands. The drain delay (1500 ms) must outlast the longest window (1000 ms); the drain-delay-0
+ * controls must see failures in the shortest (500 ms: a few dozen requests at this load), so a control that sees
+ * none is a test that cannot fail, not bad luck. (With FALL 1 the shortest window is near zero, and a control once
+ * saw no failure at all.)
  */
 const CHECK_INTERVAL_MS = 500;
+const FALL = 2;
 
 /** Readiness on memory alone, so haproxy's check is about shutdown alone. */
 const MEMORY_ONLY = { HEALTH_READINESS_INCLUDE: 'memory' };
@@ -105,7 +109,7 @@ backend be
   balance roundrobin
   option httpchk GET /health/readiness
   http-check expect status 200
-  default-server inter ${CHECK_INTERVAL_MS}ms fall 1 rise 1
+  default-server inter ${CHECK_INTERVAL_MS}ms fall ${FALL} rise 1
   server a 127.0.0.1:${portA} check
   server b 127.0.0.1:${portB} check
   server c 127.0.0.1:${portC} check

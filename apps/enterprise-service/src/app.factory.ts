@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { MetricsService } from '@nestjs-reliability/metrics';
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, Server } from 'node:http';
-import type { DestinationStream } from 'pino';
+import pino, { type DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { applyRequestTimeouts, clientErrorHandler } from './http/client-errors';
@@ -18,6 +18,7 @@ import { AccessLog } from './logging/access-log';
 import { PinoNestLogger } from './logging/pino-nest.logger';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
 import { createRootLogger } from './logging/root-logger';
+import { TurnBufferedDestination } from './logging/turn-buffered.destination';
 
 // Longer than any URL Node accepts (16 KiB of headers): a long path parameter reaches its route, which answers 400,
 // instead of Fastify's 414 that echoes the URL.
@@ -44,7 +45,8 @@ export async function createHttpApp(
   config: Pick<AppConfig, 'httpAdapter' | 'httpRequestTimeoutMs' | 'logLevel' | 'service'>,
   logDestination?: DestinationStream,
 ): Promise<INestApplication> {
-  const rootLogger = createRootLogger(config, logDestination);
+  const destination = logDestination ?? new TurnBufferedDestination(pino.destination({ dest: 1, sync: true }));
+  const rootLogger = createRootLogger(config, destination);
   const logger = new PinoNestLogger(rootLogger);
   const accessLog = new AccessLog(rootLogger);
   const headers = helmetHeaders();
@@ -78,6 +80,9 @@ export async function createHttpApp(
     installFastifyJsonBody(adapter.getInstance());
   }
   applyRequestTimeouts(app.getHttpServer() as Server, config.httpRequestTimeoutMs);
+  if (destination instanceof TurnBufferedDestination) {
+    (app.getHttpServer() as Server).once('listening', () => destination.bufferTurns());
+  }
   const timeouts = metricsOf(app)?.counter({
     name: 'http_request_timeouts_total',
     help: 'Requests answered 408 and closed because they were not fully received within HTTP_REQUEST_TIMEOUT_MS.',

@@ -31,7 +31,7 @@ import {
 } from './jobs.options';
 import { QueueCounts } from './queue-counts';
 import { TrackedWorker } from './tracked-worker';
-import { clientNow, endWhenUnreachable } from './unreachable-redis';
+import { clientNow, endWhenUnreachable, keepLateConnectionErrorsHandled } from './unreachable-redis';
 
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -94,6 +94,7 @@ export class JobsService implements DrainableWork, OnModuleInit, OnApplicationBo
         checkWorkerOptions(worker.name, worker.opts);
         this.workers.push(new TrackedWorker(worker, this.logger, this.outcomes()));
       } else if (instance instanceof Queue) {
+        keepLateConnectionErrorsHandled(instance as Queue);
         this.queues.push(instance as Queue);
       }
     }

@@ -1,6 +1,6 @@
 import type { Job, Worker } from 'bullmq';
 import { type ClaimStatus, claimStatus, recoveryBoundMs } from './claim-status';
-import { clientNow, endWhenUnreachable } from './unreachable-redis';
+import { clientNow, endWhenUnreachable, keepLateConnectionErrorsHandled } from './unreachable-redis';
 
 export interface JobsLogger {
   log(message: string): void;
@@ -30,6 +30,7 @@ export class TrackedWorker {
     private readonly logger: JobsLogger,
     private readonly outcomes: JobOutcomes,
   ) {
+    keepLateConnectionErrorsHandled(worker);
     worker.on('active', (job) => this.active.set(String(job.id), job));
     worker.on('completed', (job) => this.finished(job, 'completed'));
     worker.on('failed', (job) => job && this.finished(job, job.finishedOn ? 'failed' : 'retried'));

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** What is used of an ioredis client (BullMQ's connections are ioredis clients). */
@@ -39,4 +40,27 @@ export async function endWhenUnreachable(client: RedisClientLike | undefined): P
   if (!client) return;
   if (client.status === 'ready') client.once('reconnecting', () => void endClient(client));
   else await endClient(client);
+}
+
+/**
+ * BullMQ 5's `RedisConnection` chains `init().catch((error) => this.emit('error', error))` in its constructor, and
+ * its `close()` removes every listener. Closed before it ever reached Redis, its `init()` rejects after that (when
+ * ioredis ends the client), and `emit('error')` without a listener throws: an unhandled rejection, and the process
+ * exits 1 in the middle of a graceful shutdown. A no-op 'error' listener put back whenever the listeners are
+ * removed keeps that late error handled. Applied to a worker's or queue's connections (`connection`,
+ * `blockingConnection`).
+ */
+export function keepLateConnectionErrorsHandled(owner: object): void {
+  for (const key of ['connection', 'blockingConnection']) {
+    const connection = (owner as Record<string, unknown>)[key];
+    if (!(connection instanceof EventEmitter)) continue;
+    const removeAllListeners = connection.removeAllListeners.bind(connection);
+    connection.removeAllListeners = (event?: string | symbol) => {
+      // Node tells "all events" from an explicit undefined by the number of arguments.
+      if (event === undefined) removeAllListeners();
+      else removeAllListeners(event);
+      if (event === undefined || event === 'error') connection.on('error', () => undefined);
+      return connection;
+    };
+  }
 }

@@ -1,15 +1,14 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
-import { TurnBufferedDestination } from './turn-buffered.destination';
 
 /**
- * The service's one pino logger: JSON lines on stdout at `LOG_LEVEL`, each with the service's name and version.
- * Writes are synchronous, one per event-loop turn (see TurnBufferedDestination), so lines are out before a crash
- * or `process.exit`. Tests pass their own destination.
+ * The service's one pino logger: JSON lines at `LOG_LEVEL`, each with the service's name and version, written to
+ * `destination` (the app factory's: stdout, synchronously, one write per event-loop turn once serving; see
+ * TurnBufferedDestination).
  */
 export function createRootLogger(
   config: Pick<AppConfig, 'logLevel' | 'service'>,
-  destination: DestinationStream = new TurnBufferedDestination(pino.destination({ dest: 1, sync: true })),
+  destination: DestinationStream,
 ): Logger {
   return pino(
     { level: config.logLevel, base: { service: config.service.name, version: config.service.version } },

@@ -10,7 +10,8 @@ const ERROR_LEVEL = 50;
  * synchronous write per line (about 7 µs each, the largest cost of the access log). Nothing waits longer than the
  * turn: lines at error and fatal go out at once, behind the ones before them, and so does everything pending
  * when the process exits (`process.exit` included). Only a kill that gives no `exit` event (SIGKILL, an abort)
- * loses the lines of the turn it interrupts.
+ * loses the lines of the turn it interrupts. Until `bufferTurns()` (once the service listens) every line is written
+ * at once: start-up is no hot path, and one that hangs or is killed must show how far it got.
  */
 export class TurnBufferedDestination implements DestinationStream {
   readonly [NEEDS_METADATA] = true;
@@ -18,6 +19,7 @@ export class TurnBufferedDestination implements DestinationStream {
   lastLevel = 0;
   private pending = '';
   private scheduled = false;
+  private buffering = false;
   private readonly flushTurn = (): void => {
     this.scheduled = false;
     this.flush();
@@ -27,9 +29,14 @@ export class TurnBufferedDestination implements DestinationStream {
     process.once('exit', () => this.flush());
   }
 
+  /** From now on, lines below error wait for the end of the event-loop turn. */
+  bufferTurns(): void {
+    this.buffering = true;
+  }
+
   write(line: string): void {
     this.pending += line;
-    if (this.lastLevel >= ERROR_LEVEL) {
+    if (!this.buffering || this.lastLevel >= ERROR_LEVEL) {
       this.flush();
     } else if (!this.scheduled) {
       this.scheduled = true;

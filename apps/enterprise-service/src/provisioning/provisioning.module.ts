@@ -30,6 +30,9 @@ export class ProvisioningModule {
       stalledInterval: config.jobs.stalledIntervalMs,
       // A job whose worker keeps dying (it may be what kills it) fails after this many recoveries.
       maxStalledCount: 5,
+      // After a Redis error the worker waits this long before it tries to claim again (BullMQ's default: 15 s), so
+      // it claims within about a second of Redis coming back.
+      runRetryDelay: 1_000,
       autorun: false,
     })(ProvisioningProcessor);
     return {
