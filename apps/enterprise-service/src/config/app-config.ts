@@ -117,8 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const redisSentinels = readRedisSentinels(read, redisUrl);
   // Without acknowledged writes, a failover (or an old primary still reachable after one) can hand a node ID in use
   // to another instance (duplicate IDs), or a lock with a fencing token already handed out.
-  const replicaAcks = (name: string): number => {
-    const acks = read.integer(name, 0, 0, 100);
+  const acksWithSentinels = (name: string, acks: number): number => {
     if (redisSentinels && acks === 0) {
       throw new ConfigError(
         name,
@@ -128,8 +127,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     return acks;
   };
-  const leaseReplicaAcks = replicaAcks('TSID_LEASE_REPLICA_ACKS');
-  const lockReplicaAcks = replicaAcks('LOCK_REPLICA_ACKS');
+  const leaseReplicaAcks = acksWithSentinels(
+    'TSID_LEASE_REPLICA_ACKS',
+    read.integer('TSID_LEASE_REPLICA_ACKS', 0, 0, 100),
+  );
+  const lockReplicaAcks = acksWithSentinels('LOCK_REPLICA_ACKS', read.integer('LOCK_REPLICA_ACKS', 0, 0, 100));
   const minPoolSize = read.integer('MONGODB_MIN_POOL_SIZE', 2, 0, 1_000);
   const maxPoolSize = read.integer('MONGODB_MAX_POOL_SIZE', 10, 1, 1_000);
   if (maxPoolSize < minPoolSize) {
