@@ -38,7 +38,8 @@ export interface HealthCheckRunnerOptions {
   onSnapshot?: (snapshot: HealthSnapshot) => void;
 }
 
-type Verdict = { up: true; degraded?: string } | { up: false; reason: string };
+/** `reason` on an up verdict: up but degraded (terminus 12), and why. */
+type Verdict = { up: true; reason?: string } | { up: false; reason: string };
 
 /**
  * Computes every check in the background and keeps the last result, so a probe costs a map lookup and a
@@ -107,13 +108,9 @@ export class HealthCheckRunner {
     const outcome = (verdict: Verdict, started: number): CheckOutcome => ({
       name,
       critical,
-      status: verdict.up ? (verdict.degraded === undefined ? 'ok' : 'degraded') : critical ? 'down' : 'degraded',
+      status: verdict.up ? (verdict.reason === undefined ? 'ok' : 'degraded') : critical ? 'down' : 'degraded',
       responseTime: Math.round(performance.now() - started),
-      ...(verdict.up
-        ? verdict.degraded === undefined
-          ? {}
-          : { reason: verdict.degraded }
-        : { reason: verdict.reason }),
+      ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
     });
 
     const previous = this.startedAt.get(name);
@@ -149,7 +146,7 @@ function verdictOf(name: string, result: CheckResult): Verdict {
   if (detail?.status === 'up') return { up: true };
   const message = [detail?.message, detail?.reason, detail?.error].find((value) => typeof value === 'string');
   if (detail?.status === 'degraded') {
-    return { up: true, degraded: typeof message === 'string' ? redactSecrets(message) : 'degraded' };
+    return { up: true, reason: typeof message === 'string' ? redactSecrets(message) : 'degraded' };
   }
   return { up: false, reason: typeof message === 'string' ? redactSecrets(message) : 'down' };
 }
