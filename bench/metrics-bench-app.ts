@@ -16,7 +16,7 @@ import { TsidModule } from '@nestjs-reliability/tsid';
 import { loadConfig } from '../apps/enterprise-service/src/config/app-config';
 import { expressRequestMiddleware } from '../apps/enterprise-service/src/http/express-request.middleware';
 import { installFastifyRequestHooks } from '../apps/enterprise-service/src/http/fastify-request.hooks';
-import { helmetHeaders } from '../apps/enterprise-service/src/http/security-headers';
+import { apiSecurityHeaders } from '../apps/enterprise-service/src/http/security-headers';
 import { AccessLog } from '../apps/enterprise-service/src/logging/access-log';
 import { PinoNestLogger } from '../apps/enterprise-service/src/logging/pino-nest.logger';
 import { REQUEST_ID_HEADER, requestIdFor } from '../apps/enterprise-service/src/logging/request-id';
@@ -24,9 +24,9 @@ import { createRootLogger } from '../apps/enterprise-service/src/logging/root-lo
 import { TurnBufferedDestination } from '../apps/enterprise-service/src/logging/turn-buffered.destination';
 
 /**
- * - `hooks`: the service's request hook (Fastify) or first middleware (Express): helmet's headers, `x-request-id`,
+ * - `hooks`: the service's request hook (Fastify) or first middleware (Express): the API security headers, `x-request-id`,
  *   the request's log context, the access log at `BENCH_LOG_LEVEL` (default info), and Nest's logger on pino.
- * - `headers`: helmet's headers alone, precomputed, set from a hook or middleware of their own.
+ * - `headers`: the API security headers alone, set from a hook or middleware of their own.
  * - `helmet`: the helmet libraries themselves (@fastify/helmet, helmet), for comparison.
  * - `metrics`, `tracker` (ShutdownService's connection tracker), `validation` (the global ValidationPipe).
  * - `reliability`: this toolkit's whole stack as a user wires it: metrics, shutdown (tracker attached), health,
@@ -90,10 +90,11 @@ export async function startBenchApp(adapter: 'express' | 'fastify', variant: str
         : {},
     );
     app = await NestFactory.create<NestFastifyApplication>(module, fastifyAdapter, options);
-    if (hooks) installFastifyRequestHooks(fastifyAdapter.getInstance(), helmetHeaders(), new AccessLog(rootLogger));
+    if (hooks)
+      installFastifyRequestHooks(fastifyAdapter.getInstance(), apiSecurityHeaders(), new AccessLog(rootLogger));
     if (components.has('helmet')) await app.register(fastifyHelmet);
     if (components.has('headers')) {
-      const headers = Object.fromEntries(helmetHeaders());
+      const headers = Object.fromEntries(apiSecurityHeaders());
       fastifyAdapter.getInstance().addHook('onRequest', (_request, reply, done) => {
         void reply.headers(headers);
         done();
@@ -101,10 +102,10 @@ export async function startBenchApp(adapter: 'express' | 'fastify', variant: str
     }
   } else {
     app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), options);
-    if (hooks) app.use(expressRequestMiddleware(helmetHeaders(), new AccessLog(rootLogger)));
+    if (hooks) app.use(expressRequestMiddleware(apiSecurityHeaders(), new AccessLog(rootLogger)));
     if (components.has('helmet')) app.use(helmet());
     if (components.has('headers')) {
-      const headers = helmetHeaders();
+      const headers = apiSecurityHeaders();
       app.use((_request: IncomingMessage, response: ServerResponse, next: () => void) => {
         for (const [name, value] of headers) response.setHeader(name, value);
         next();

@@ -6,7 +6,9 @@
 // and the server's CPU time per request, the extra µs over the bare app and the ratio of CPU times (what the
 // throughput ratio would be on an idle machine where the server is CPU-bound).
 // The built reference service (`npm run build` first; `BENCH_SERVICE=0` leaves it out) runs with
-// DEMO_ENDPOINTS=true at LOG_LEVEL=info (access log on) and LOG_LEVEL=warn (off), next to the typical stack
+// DEMO_ENDPOINTS=true at LOG_LEVEL=info (access log on) and LOG_LEVEL=warn (off), healthy: on a live redis-server
+// and FerretDB (or MONGODB_URI), as in production (with them unreachable it would spend ~3 % of its core
+// reconnecting and re-running readiness), next to the typical stack
 // (typical-stack-app.ts) at the same levels; the bench prints the service's lead over it. `BENCH_VARIANTS=helmet,logging,helmet+logging` replaces
 // the default candidates with the reference service's components alone or combined (see metrics-bench-app.ts), or
 // with `service:<LOG_LEVEL>[@<another build's main.js>]` (e.g. to compare a build before and after a change).
@@ -44,7 +46,7 @@ function freePort() {
   });
 }
 
-async function startService(adapter, logLevel, main) {
+async function startService(adapter, logLevel, main, stack) {
   const port = await freePort();
   const child = spawn(process.execPath, [main], {
     cwd: root,
@@ -55,8 +57,8 @@ async function startService(adapter, logLevel, main) {
       DEMO_ENDPOINTS: 'true',
       LOG_LEVEL: logLevel,
       TSID_NODE_ID: '1',
-      MONGODB_URI: 'mongodb://127.0.0.1:9/bench',
-      REDIS_URL: 'redis://127.0.0.1:9',
+      MONGODB_URI: stack.mongo.uri,
+      REDIS_URL: stack.redis.url,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -74,10 +76,10 @@ async function startService(adapter, logLevel, main) {
   throw new Error(`${adapter}/service did not answer ${url} within 30 s`);
 }
 
-function startServer(adapter, variant) {
+function startServer(adapter, variant, stack) {
   if (variant.startsWith('service:')) {
     const [logLevel, main = serviceMain] = variant.slice('service:'.length).split('@');
-    return startService(adapter, logLevel, path.resolve(root, main));
+    return startService(adapter, logLevel, path.resolve(root, main), stack);
   }
   // Log lines go to /dev/null, as the service's do; the port comes back over IPC.
   const env = variant.startsWith('typical:') ? { ...process.env, BENCH_LOG_LEVEL: variant.slice(8) } : process.env;
@@ -127,44 +129,52 @@ async function main() {
   console.log(
     `metrics bench: GET /demo/ping, autocannon 32 connections, ${seconds} s per run, ${rounds} rounds, ${process.version}, ${os.availableParallelism()} cores`,
   );
-  for (const adapter of adapters) {
-    const servers = {};
-    for (const variant of variants) servers[variant] = await startServer(adapter, variant);
-    try {
-      for (const variant of variants) await load(servers[variant], smoke ? 0.2 : 1); // warm-up: JIT, connection pools
-      const results = Object.fromEntries(variants.map((variant) => [variant, []]));
-      for (let round = 0; round < rounds; round++) {
-        const order = round % 2 === 0 ? variants : [...variants].reverse();
-        for (const variant of order) results[variant].push(await load(servers[variant], seconds));
-      }
-      const width = Math.max(...variants.map((variant) => variant.length));
-      for (const variant of variants) {
-        const runs = results[variant];
-        const rps = median(runs.map((run) => run.rps));
-        const ratio = median(runs.map((run, round) => run.rps / results.bare[round].rps));
-        const cpu = median(runs.map((run) => run.cpu));
-        const extra = median(runs.map((run, round) => run.cpu - results.bare[round].cpu));
-        const cpuRatio = median(runs.map((run, round) => results.bare[round].cpu / run.cpu));
-        console.log(
-          `${adapter.padEnd(8)} ${variant.padEnd(width)} ${Math.round(rps).toString().padStart(6)} req/s  ratio ${ratio.toFixed(3)}` +
-            `  | CPU ${cpu.toFixed(1).padStart(5)} µs/req, +${extra.toFixed(1).padStart(5)} µs, ratio ${cpuRatio.toFixed(3)}` +
-            `  (req/s: ${runs.map((run) => Math.round(run.rps)).join(' ')})`,
-        );
-      }
-      // The lead over the typical stack at the same log level: median over rounds of each round's ratio.
-      for (const level of ['info', 'warn']) {
-        const ours = results[`service:${level}`];
-        const theirs = results[`typical:${level}`];
-        if (!ours || !theirs) continue;
-        const lead = median(ours.map((run, round) => run.rps / theirs[round].rps));
-        const cpuLead = median(ours.map((run, round) => theirs[round].cpu / run.cpu));
-        console.log(
-          `${adapter.padEnd(8)} lead of the service over the typical stack at ${level}: ${lead.toFixed(2)}× req/s, ${cpuLead.toFixed(2)}× by CPU per request`,
-        );
-      }
-    } finally {
-      for (const { child } of Object.values(servers)) child.kill('SIGKILL');
+  const needsStack = variants.some((variant) => variant.startsWith('service:'));
+  const stack = needsStack ? await require('./live-stack.ts').startLiveStack() : undefined;
+  try {
+    for (const adapter of adapters) await benchAdapter(adapter, variants, stack);
+  } finally {
+    await stack?.stop();
+  }
+}
+
+async function benchAdapter(adapter, variants, stack) {
+  const servers = {};
+  for (const variant of variants) servers[variant] = await startServer(adapter, variant, stack);
+  try {
+    for (const variant of variants) await load(servers[variant], smoke ? 0.2 : 1); // warm-up: JIT, connection pools
+    const results = Object.fromEntries(variants.map((variant) => [variant, []]));
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? variants : [...variants].reverse();
+      for (const variant of order) results[variant].push(await load(servers[variant], seconds));
     }
+    const width = Math.max(...variants.map((variant) => variant.length));
+    for (const variant of variants) {
+      const runs = results[variant];
+      const rps = median(runs.map((run) => run.rps));
+      const ratio = median(runs.map((run, round) => run.rps / results.bare[round].rps));
+      const cpu = median(runs.map((run) => run.cpu));
+      const extra = median(runs.map((run, round) => run.cpu - results.bare[round].cpu));
+      const cpuRatio = median(runs.map((run, round) => results.bare[round].cpu / run.cpu));
+      console.log(
+        `${adapter.padEnd(8)} ${variant.padEnd(width)} ${Math.round(rps).toString().padStart(6)} req/s  ratio ${ratio.toFixed(3)}` +
+          `  | CPU ${cpu.toFixed(1).padStart(5)} µs/req, +${extra.toFixed(1).padStart(5)} µs, ratio ${cpuRatio.toFixed(3)}` +
+          `  (req/s: ${runs.map((run) => Math.round(run.rps)).join(' ')})`,
+      );
+    }
+    // The lead over the typical stack at the same log level: median over rounds of each round's ratio.
+    for (const level of ['info', 'warn']) {
+      const ours = results[`service:${level}`];
+      const theirs = results[`typical:${level}`];
+      if (!ours || !theirs) continue;
+      const lead = median(ours.map((run, round) => run.rps / theirs[round].rps));
+      const cpuLead = median(ours.map((run, round) => theirs[round].cpu / run.cpu));
+      console.log(
+        `${adapter.padEnd(8)} lead of the service over the typical stack at ${level}: ${lead.toFixed(2)}× req/s, ${cpuLead.toFixed(2)}× by CPU per request`,
+      );
+    }
+  } finally {
+    for (const { child } of Object.values(servers)) child.kill('SIGKILL');
   }
 }
 

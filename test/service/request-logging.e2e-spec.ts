@@ -12,8 +12,6 @@ import {
 } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsString } from 'class-validator';
-import express from 'express';
-import helmet from 'helmet';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -168,14 +166,10 @@ describe.each(ADAPTERS)('request logging on %s', (adapter) => {
       expect(JSON.stringify(lines)).not.toMatch(/s3cret/);
     });
 
-    it('sends exactly the security headers helmet sends', async () => {
-      const reference = express().use(helmet());
-      reference.get('/work', (_request, response) => void response.json({ ok: true }));
-      const expected = securityHeaders((await request(reference).get('/work')).headers);
-      expect(Object.keys(expected).length).toBeGreaterThanOrEqual(10);
+    it('sends a JSON API’s security headers on every response, and none of the HTML-only ones', async () => {
       for (const path of ['/work', '/no/such/route', '/broken']) {
         const headers = (await request(app.getHttpServer()).get(path)).headers;
-        expect(securityHeaders(headers)).toEqual(expected);
+        expect(securityHeaders(headers)).toEqual(API_SECURITY_HEADERS);
         expect(headers['x-powered-by']).toBeUndefined();
       }
     });
@@ -199,7 +193,17 @@ describe.each(ADAPTERS)('request logging on %s', (adapter) => {
   });
 });
 
-/** The response headers that helmet manages (everything but the ones HTTP and the app set). */
+/** OWASP's REST Security Cheat Sheet's headers for API responses, plus Cross-Origin-Resource-Policy. */
+const API_SECURITY_HEADERS = {
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
+/** The response headers other than HTTP's own and the request id. */
 function securityHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const own = new Set(['content-type', 'content-length', 'etag', 'date', 'connection', 'keep-alive', 'x-request-id']);
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !own.has(name)));

@@ -13,7 +13,7 @@ import { expressJsonBody } from './http/express-json-body.middleware';
 import { expressRequestMiddleware } from './http/express-request.middleware';
 import { installFastifyRequestHooks } from './http/fastify-request.hooks';
 import { BODY_LIMIT_BYTES, type BodyError, contentTypeError, parseJsonBody } from './http/json-body';
-import { helmetHeaders } from './http/security-headers';
+import { apiSecurityHeaders } from './http/security-headers';
 import { AccessLog } from './logging/access-log';
 import { PinoNestLogger } from './logging/pino-nest.logger';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
@@ -28,7 +28,7 @@ const MAX_PARAM_LENGTH = 16 * 1024;
  * Builds the service on the configured HTTP adapter (not listening yet). Everything here holds on both
  * Fastify and Express: JSON errors without stack traces, 400 naming the offending field, JSON bodies only (415
  * otherwise; 400 when malformed, not UTF-8 or too deeply nested; 413 over 1 MiB), requests not received within
- * `HTTP_REQUEST_TIMEOUT_MS` answered 408 and counted, helmet's security headers, `x-request-id`, JSON log lines
+ * `HTTP_REQUEST_TIMEOUT_MS` answered 408 and counted, a JSON API's security headers (OWASP), computed once with helmet, `x-request-id`, JSON log lines
  * bound to the request being served.
  * `logDestination`: where log lines go (stdout by default; tests capture them).
  */
@@ -49,7 +49,7 @@ export async function createHttpApp(
   const rootLogger = createRootLogger(config, destination);
   const logger = new PinoNestLogger(rootLogger);
   const accessLog = new AccessLog(rootLogger);
-  const headers = helmetHeaders();
+  const headers = apiSecurityHeaders();
   // Counted once the app exists (the counter lives in its registry); a timeout cannot happen before `listen`.
   let countTimeout = (): void => undefined;
   const onClientError = clientErrorHandler(() => countTimeout());
