@@ -1,3 +1,4 @@
+import './compile-cache';
 import { ExitCode, isInvalidOptionError } from '@nestjs-reliability/common';
 import { ShutdownService } from '@nestjs-reliability/shutdown';
 import { createApp } from './app.factory';
