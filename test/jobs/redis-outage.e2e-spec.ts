@@ -64,6 +64,21 @@ describeWithMongo('job workers when Redis goes away (real service processes, Red
     expect(troubleIn(app)).toEqual([]);
   });
 
+  it('SIGTERM after a job finished with Redis away: its outcome cannot be recorded, but nothing is cut, exit 0', async () => {
+    // The processor finishes while Redis is down, so BullMQ's record of the outcome waits for Redis. The drain waits
+    // for processors, not for that record: no job is handed back, and the shutdown does not wait out its timeout.
+    const app = await start({ PROVISION_MS: '1500', SHUTDOWN_TIMEOUT_MS: '20000', TSID_NODE_ID: '1' });
+    const { id } = (await createOrganization(app.url, 'finished during the outage')).body as { id: string };
+    await app.waitForLog(new RegExp(`"organizationId":"${id}".*Provisioning started`));
+    await redis.kill();
+    await app.waitForLog(new RegExp(`"organizationId":"${id}".*Provisioning finished`));
+
+    app.signal('SIGTERM');
+    expect(await app.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(app.logs().filter((l) => /handed back|Handed back/.test(String(l.msg)))).toEqual([]);
+    expect(troubleIn(app)).toEqual([]);
+  });
+
   it('SIGTERM with Redis killed under an active job: the job cannot be handed back, exit 70, nothing hangs', async () => {
     const app = await start({ PROVISION_MS: '60000', SHUTDOWN_TIMEOUT_MS: '1000' });
     await createOrganization(app.url, 'mid-job');

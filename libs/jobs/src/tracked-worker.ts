@@ -1,6 +1,14 @@
 import type { Job, Worker } from 'bullmq';
 import { type ClaimStatus, claimStatus, recoveryBoundMs } from './claim-status';
-import { clientNow, endWhenUnreachable, keepLateConnectionErrorsHandled } from './unreachable-redis';
+import {
+  type BullConnectionLike,
+  clientNow,
+  endWhenUnreachable,
+  keepLateConnectionErrorsHandled,
+} from './unreachable-redis';
+
+/** `Worker.callProcessJob`, protected in BullMQ's typings: where a claimed job's processor is called. */
+type ProcessorCall = (job: Job, token: string, signal?: AbortSignal) => Promise<unknown>;
 
 export interface JobsLogger {
   log(message: string): void;
@@ -32,6 +40,14 @@ export class TrackedWorker {
   ) {
     keepLateConnectionErrorsHandled(worker);
     worker.on('active', (job) => this.active.set(String(job.id), job));
+    // A job is active here while its processor runs. BullMQ records the outcome after that (`moveToCompleted`),
+    // and with Redis away that command waits in ioredis's queue until Redis returns: counted until 'completed', a
+    // job whose processor had finished held the shutdown drain to its timeout and was counted as cut (exit 70).
+    // Closing the worker after the drain still records the outcome while Redis answers.
+    const host = worker as unknown as { callProcessJob: ProcessorCall };
+    const callProcessJob = host.callProcessJob.bind(worker);
+    host.callProcessJob = (job, token, signal) =>
+      Promise.resolve(callProcessJob(job, token, signal)).finally(() => this.forget(String(job.id)));
     worker.on('completed', (job) => this.finished(job, 'completed'));
     worker.on('failed', (job) => job && this.finished(job, job.finishedOn ? 'failed' : 'retried'));
     // Emitted by the live worker whose stalled check took the job back from a dead or stalled one.
@@ -119,7 +135,9 @@ export class TrackedWorker {
   async close(): Promise<void> {
     const closed = this.stop();
     const clients = await Promise.all([clientNow(this.worker.client), clientNow(this.worker.waitUntilReady())]);
-    await Promise.all(clients.map(endWhenUnreachable));
+    // The worker's connections (protected in BullMQ's typings), in the order of the clients above.
+    const { connection, blockingConnection } = this.worker as unknown as Record<string, BullConnectionLike>;
+    await Promise.all([endWhenUnreachable(clients[0], connection), endWhenUnreachable(clients[1], blockingConnection)]);
     await closed;
   }
 

@@ -32,14 +32,29 @@ export function endClient(client: RedisClientLike): Promise<void> {
   return ended;
 }
 
+/** What is used of BullMQ's wrapper around a client (`RedisConnection`). */
+export interface BullConnectionLike {
+  close(force: boolean): Promise<void>;
+}
+
 /**
  * Lets a graceful close (QUIT) go on while `client` reaches Redis, and ends it at once when it cannot: now
  * (resolved once it has ended), or as soon as it loses Redis during the close.
+ * `connection`, BullMQ's wrapper of `client`, is closed with it: a worker retries recording a finished job's outcome
+ * without pause once it is closing, and stops only when its connection says it is closing. Ending the client alone
+ * makes every retry fail at once, a loop of promises that starves the event loop (the process hangs, timers dead).
  */
-export async function endWhenUnreachable(client: RedisClientLike | undefined): Promise<void> {
+export async function endWhenUnreachable(
+  client: RedisClientLike | undefined,
+  connection?: BullConnectionLike,
+): Promise<void> {
   if (!client) return;
-  if (client.status === 'ready') client.once('reconnecting', () => void endClient(client));
-  else await endClient(client);
+  const end = (): Promise<void> => {
+    connection?.close(true).catch(() => undefined);
+    return endClient(client);
+  };
+  if (client.status === 'ready') client.once('reconnecting', () => void end());
+  else await end();
 }
 
 /**
