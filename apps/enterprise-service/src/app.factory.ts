@@ -28,8 +28,8 @@ const MAX_PARAM_LENGTH = 16 * 1024;
  * Builds the service on the configured HTTP adapter (not listening yet). Everything here holds on both
  * Fastify and Express: JSON errors without stack traces, 400 naming the offending field, JSON bodies only (415
  * otherwise; 400 when malformed, not UTF-8 or too deeply nested; 413 over 1 MiB), requests not received within
- * `HTTP_REQUEST_TIMEOUT_MS` answered 408 and counted, a JSON API's security headers (OWASP), computed once with helmet, `x-request-id`, JSON log lines
- * bound to the request being served.
+ * `HTTP_REQUEST_TIMEOUT_MS` answered 408 and counted, a JSON API's security headers (security-headers.ts),
+ * `x-request-id`, JSON log lines bound to the request being served.
  * `logDestination`: where log lines go (stdout by default; tests capture them).
  */
 export function createApp(config: AppConfig, logDestination?: DestinationStream): Promise<INestApplication> {
