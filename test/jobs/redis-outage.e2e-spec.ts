@@ -24,6 +24,9 @@ const jobsCheck = async (service: ServiceProcess) =>
   (await call(`${service.url}/health/readiness`, 'GET')).body?.checks as
     Record<string, { status: string; reason?: string }> | undefined;
 
+/** An organization left provisioning is enqueued again by the sweeper within 20 s (10 s grace, then a sweep every 10 s). */
+const SWEEP_BOUND_MS = 40_000;
+
 describeWithMongo('job workers when Redis goes away (real service processes, Redis and MongoDB)', () => {
   let redis: RedisServer;
   let db: MongoServer;
@@ -91,6 +94,37 @@ describeWithMongo('job workers when Redis goes away (real service processes, Red
     expect(troubleIn(app)).toEqual([]);
   });
 
+  it('Redis stalled past the enqueue bound: the organization is kept (201) and provisioned once, by its own job', async () => {
+    // Redis receives the job only after the request stopped waiting for it: the job runs although the request's
+    // enqueue "failed". Answering 503 and removing the organization here is what left effects without organizations.
+    const app = await start({ TSID_NODE_ID: '1' });
+    redis.signal('SIGSTOP');
+    let created: Response;
+    try {
+      created = await fetch(`${app.url}/organizations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'stalled-enqueue' },
+        body: JSON.stringify({ name: 'stalled enqueue' }),
+      });
+      await app.waitForLog(/Provisioning job not enqueued now \(Redis did not answer within 2000 ms\)/);
+    } finally {
+      redis.signal('SIGCONT');
+    }
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+
+    const active = await waitFor('the organization to be active', async () => {
+      const read = await readOrganization(app.url, id);
+      return read.body?.status === 'active' && read.body;
+    });
+    expect(active).toMatchObject({ id, provisionedAt: expect.any(String) });
+    expect(await db.client().collection('provisioning_effects').countDocuments({ organizationId: id })).toBe(1);
+    // The control that the race happened: the job that ran is the one the stalled request enqueued (it carries the
+    // request's id), not one the sweeper added later.
+    const started = app.logs().find((line) => line.organizationId === id && line.msg === 'Provisioning started');
+    expect(started).toMatchObject({ reqId: 'stalled-enqueue', jobId: `org-${id}` });
+  });
+
   describe.each(['fastify', 'express'])('Redis down and back on %s', (adapter) => {
     it('stops claiming, says why in readiness, and claims again without a restart', async () => {
       // A fixed node ID, so no TSID lease can run out during the outage (however long a loaded machine makes it):
@@ -106,24 +140,32 @@ describeWithMongo('job workers when Redis goes away (real service processes, Red
       });
       console.log(`${adapter}: with Redis down, readiness says jobs: ${JSON.stringify(down)}`);
       expect(down.reason).toMatch(/queue "provisioning" cannot reach Redis/);
-      // Its job cannot be enqueued while Redis is away: the organization is not kept, the answer is 503.
+      // Its job cannot be enqueued while Redis is away, but the organization is kept (201): the sweeper enqueues its
+      // job once Redis is back.
       const during = await createOrganization(app.url, 'during the outage');
-      expect(during.status).toBe(503);
+      expect(during).toMatchObject({ status: 201, body: { status: 'provisioning' } });
+      await app.waitForLog(/Provisioning job not enqueued now/);
 
       await redis.resume();
       await waitFor('the jobs check to be ok again', async () => (await jobsCheck(app))?.jobs?.status === 'ok', 20_000);
       await app.waitForLog(/Worker of queue \\"provisioning\\" reconnected; claiming again/);
-      // The producer's connection reconnects on its own schedule (503 until then, the organization not kept).
-      const after = await waitFor('a write to be accepted again', async () => {
-        const answer = await createOrganization(app.url, 'after the outage');
-        expect([201, 503]).toContain(answer.status);
-        return answer.status === 201 && answer;
-      });
+      // The producer's connection reconnects on its own schedule: until it has, the sweeper enqueues this one too.
+      const after = await createOrganization(app.url, 'after the outage');
+      expect(after.status).toBe(201);
       const id = String(after.body!.id);
-      const active = await waitFor('the organization created after the outage to be active', async () => {
-        const read = await readOrganization(app.url, id);
-        return read.body?.status === 'active' && read.body;
-      });
+      const active = await waitFor(
+        'the organization created after the outage to be active',
+        async () => {
+          const read = await readOrganization(app.url, id);
+          return read.body?.status === 'active' && read.body;
+        },
+        SWEEP_BOUND_MS,
+      );
+      await waitFor(
+        'the organization created during the outage to be active',
+        async () => (await readOrganization(app.url, String(during.body!.id))).body?.status === 'active',
+        SWEEP_BOUND_MS,
+      );
       console.log(
         `${adapter}: Redis down and back: jobs check down ("${down.reason}"), then ok; a job enqueued after ` +
           `Redis returned completed (provisionedAt ${String(active.provisionedAt)}) in the same process (pid ${app.pid})`,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { InjectConnection, InjectModel } from '@nestjs/mongoose';
 import { isTsidUnavailableError, TsidService } from '@nestjs-reliability/tsid';
 import { type Connection, ConnectionStates, type Model } from 'mongoose';
@@ -19,6 +19,8 @@ export interface OrganizationView {
 
 @Injectable()
 export class OrganizationsService {
+  private readonly logger = new Logger('Organizations');
+
   constructor(
     @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
     @InjectConnection() private readonly connection: Connection,
@@ -28,23 +30,23 @@ export class OrganizationsService {
   ) {}
 
   /**
-   * Stores the organization as `provisioning`, then enqueues its provisioning job. When the job cannot be enqueued
-   * (Redis unreachable) the organization is removed again and the answer is 503; should this instance die between
-   * the two, the sweeper enqueues the job later.
+   * Stores the organization as `provisioning`, then enqueues its provisioning job. The stored organization is the
+   * durable record of the intent (an outbox): when the job cannot be enqueued now (Redis unreachable, or not
+   * answering within the bound) the answer is still 201, and the sweeper enqueues the job once Redis answers.
+   * Removing the organization instead would race with a job Redis did accept though its answer came too late,
+   * leaving an effect applied for an organization the client was told was refused.
    */
   async create(input: CreateOrganizationDto): Promise<OrganizationView> {
     this.assertDatabaseAvailable();
     const created = await this.bounded(this.organizations.create({ _id: this.newId(), name: input.name }));
-    try {
-      await this.provisioning.enqueue(created._id);
-    } catch (error) {
-      await this.organizations.deleteOne({ _id: created._id }).catch(() => undefined);
-      throw new ServiceUnavailableException({
-        statusCode: 503,
-        error: 'jobs unavailable',
-        message: `The provisioning job could not be enqueued (${(error as Error).message}); retry later.`,
-      });
-    }
+    await this.provisioning
+      .enqueue(created._id)
+      .catch((error: Error) =>
+        this.logger.warn(
+          { organizationId: created._id },
+          `Provisioning job not enqueued now (${error.message}); the sweeper enqueues it once Redis answers`,
+        ),
+      );
     return toView(created.toObject());
   }
 

@@ -9,7 +9,7 @@ import { PROVISIONING_QUEUE, provisioningJobId, type ProvisioningJobData } from 
 import { ProvisioningEffect } from './provisioning-effect.schema';
 
 const DUPLICATE_KEY = 11000;
-/** Longest an enqueue may take before the request answers 503 (Redis unreachable, or not answering). */
+/** Longest a request waits for its enqueue (Redis unreachable, or not answering); the sweeper enqueues it later. */
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
 export type ProvisioningOutcome = 'applied' | 'already applied' | 'organization gone';
