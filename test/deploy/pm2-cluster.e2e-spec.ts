@@ -159,6 +159,16 @@ module.exports = { apps: [{ ...base, ...${JSON.stringify(appOptions)}, env: { ..
     );
     await pm2('start', file);
     await waitFor(`every ${app.name} worker online`, () => allOnline(app.name), 60_000);
+    // The port answers once any worker listens: wait for every worker's lease too, so no request of the test is
+    // handed to a worker still starting.
+    await waitFor(
+      `every ${app.name} worker to hold a TSID lease`,
+      async () => {
+        const holders = new Set((await nodeKeys()).map(({ token }) => Number(token.split(':')[1])));
+        return (await workers(app.name)).every((w) => holders.has(w.pid));
+      },
+      60_000,
+    );
     await waitFor(
       `${app.name} to be ready`,
       async () => (await fetch(`http://127.0.0.1:${app.port}/health/readiness`)).ok,
@@ -176,7 +186,14 @@ module.exports = { apps: [{ ...base, ...${JSON.stringify(appOptions)}, env: { ..
       (status) => `answered ${status}`,
       (error: Error) => (error instanceof HungError ? 'hung' : `socket error (${error.message})`),
     );
-    await waitFor('an old worker to hold the slow request', async () => (await inFlight(app)) === 1);
+    let settled: string | undefined;
+    void held.then((outcome) => (settled = outcome));
+    await waitFor('an old worker to hold the slow request', async () => {
+      if (settled !== undefined) throw new Error(`the slow request ended before the reload: ${settled}`);
+      const count = await inFlight(app);
+      if (count !== 1) throw new Error(`${count} requests in flight`);
+      return true;
+    });
     const keepAlive = steadyLoad(app.port, 5, true);
     const fresh = steadyLoad(app.port, 5, false);
     await waitFor('load to flow', () => keepAlive.counts.ok > 100 && fresh.counts.ok > 100);
