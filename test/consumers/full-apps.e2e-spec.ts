@@ -9,11 +9,11 @@ import { type RedisServer, type ServiceProcess, startRedis, waitFor } from '../s
 import { type ConsumerApp, installApp, packWorkspaces, removeDir } from './consumer-apps';
 
 // Apps made the way `nest new` makes them, outside the repository, installing every package from its packed
-// tarball: Nest 11 CommonJS apps on Express and on Fastify, and a Nest 12 ES-module app on Fastify. Each wires every
+// tarball: Nest 11 CommonJS apps and Nest 12 ES-module apps, each on Express and on Fastify. Each wires every
 // package as its README says (the same source, `fixtures/full-app/src`, with `.js` relative imports that both module
 // systems resolve; only `main.ts` differs) and runs as a real process against a real redis-server and a real HTTP
 // upstream.
-const FIXTURES = ['nest11-express', 'nest11-fastify', 'nest12-fastify'];
+const FIXTURES = ['nest11-express', 'nest11-fastify', 'nest12-express', 'nest12-fastify'];
 const apps = new Map<string, ConsumerApp>();
 let workDir: string | undefined;
 let packDir: string | undefined;
