@@ -28,6 +28,35 @@ export class ProvisioningService {
    * organization's, so adding it again (the sweeper, a retry) while it exists adds nothing.
    */
   async enqueue(organizationId: string): Promise<void> {
+    await this.bounded(
+      this.jobs.add(this.queue, 'provision', { organizationId }, { jobId: provisioningJobId(organizationId) }),
+    );
+  }
+
+  /**
+   * For the sweeper: makes sure the job of an organization still provisioning will run. Adds it when Redis has none.
+   * A job that failed for good (its attempts spent during a long outage, say) keeps its id, so adding it again would
+   * add nothing: it is retried instead, with its attempts counted afresh.
+   */
+  async ensureQueued(organizationId: string): Promise<'added' | 'retried' | 'pending'> {
+    const job = await this.bounded(this.queue.getJob(provisioningJobId(organizationId)));
+    if (job === undefined) {
+      await this.enqueue(organizationId);
+      return 'added';
+    }
+    if (!(await this.bounded(job.isFailed()))) return 'pending';
+    try {
+      await this.bounded(job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }));
+    } catch (error) {
+      // Another instance's sweeper retried it first.
+      if (await this.bounded(job.isFailed())) throw error;
+      return 'pending';
+    }
+    return 'retried';
+  }
+
+  /** A Redis operation, rejected after `ENQUEUE_TIMEOUT_MS` (Redis unreachable, or not answering). */
+  private async bounded<T>(operation: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -36,10 +65,7 @@ export class ProvisioningService {
       );
     });
     try {
-      await Promise.race([
-        this.jobs.add(this.queue, 'provision', { organizationId }, { jobId: provisioningJobId(organizationId) }),
-        timedOut,
-      ]);
+      return await Promise.race([operation, timedOut]);
     } finally {
       clearTimeout(timer);
     }

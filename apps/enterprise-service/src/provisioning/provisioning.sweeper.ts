@@ -12,15 +12,18 @@ const FIRST_SWEEP_MS = 1_000;
 const BATCH = 500;
 
 /**
- * Enqueues again the job of every organization still `provisioning` after the grace period: the instance that
- * created one may have died between the insert and the enqueue. Adding is idempotent (the job id is the
- * organization's, and the effect is applied once), so sweeping from several instances is harmless.
+ * Makes sure every organization still `provisioning` after the grace period has a job that will run: the instance
+ * that created one may have died between the insert and the enqueue, or Redis was away (the organization is the
+ * outbox of its job, see OrganizationsService.create), or its job failed for good. Adding is idempotent (the job id
+ * is the organization's, and the effect is applied once), so sweeping from several instances is harmless.
  */
 @Injectable()
 export class ProvisioningSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ProvisioningSweeper');
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The last `_id` of the previous sweep's page; '' to start from the first. */
+  private after = '';
 
   constructor(
     @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
@@ -45,19 +48,32 @@ export class ProvisioningSweeper implements OnApplicationBootstrap, BeforeApplic
 
   private async sweep(): Promise<void> {
     if (this.connection.readyState !== ConnectionStates.connected) return;
+    const outcomes = { added: 0, retried: 0 };
     try {
+      // A page per sweep in `_id` order (TSIDs: creation order), resumed where the last one ended: however many
+      // organizations are stuck, each is visited in turn.
       const stale = await this.organizations
-        .find({ status: 'provisioning', createdAt: { $lt: new Date(Date.now() - GRACE_MS) } }, { _id: 1 })
+        .find(
+          { status: 'provisioning', createdAt: { $lt: new Date(Date.now() - GRACE_MS) }, _id: { $gt: this.after } },
+          { _id: 1 },
+        )
+        .sort({ _id: 1 })
         .limit(BATCH)
         .lean()
         .exec();
-      for (const { _id } of stale) await this.provisioning.enqueue(_id);
-      if (stale.length > 0)
-        this.logger.log(
-          `${stale.length} organization(s) still provisioning after ${GRACE_MS} ms: their jobs are enqueued (again)`,
-        );
+      this.after = stale.length < BATCH ? '' : stale[stale.length - 1]._id;
+      for (const { _id } of stale) {
+        const outcome = await this.provisioning.ensureQueued(_id);
+        if (outcome !== 'pending') outcomes[outcome]++;
+      }
     } catch (error) {
       this.logger.warn(`Sweeping organizations still provisioning failed: ${(error as Error).message}`);
+    } finally {
+      if (outcomes.added + outcomes.retried > 0)
+        this.logger.log(
+          `Organizations still provisioning after ${GRACE_MS} ms: ${outcomes.added} job(s) added, ` +
+            `${outcomes.retried} failed job(s) retried`,
+        );
     }
   }
 }
