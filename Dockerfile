@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1.7
 # The enterprise service as a container. Build: docker build -t enterprise-service .
 # test/deploy/dockerfile.e2e-spec.ts lints this file and replays the `deps` stage and the runtime stage's start
-# command outside Docker, so a runtime import of a dev dependency fails CI.
+# command outside Docker, so a start command that does not work fails CI.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # 1. Build: all dependencies, compile the packages (libs/*/dist) and the service (dist/).

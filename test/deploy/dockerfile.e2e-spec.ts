@@ -7,8 +7,9 @@ import { readText, ROOT, runOk } from './deploy-support';
 import { envOf, execForm, parseDockerfile, type Stage } from './dockerfile';
 
 // No Docker engine runs in CI, so this proves what can be proved without one: the Dockerfile's structure, and
-// a replay of its production-dependency stage and runtime command in a temporary directory: a runtime import
-// of a dev dependency, or a start command that does not work, fails here.
+// a replay of its production-dependency stage and runtime command in a temporary directory: a start command that
+// does not work, or a run-time require the production install cannot satisfy, fails here. (The service's bundle
+// holds its dependencies; importing a dev dependency fails the build, see apps/enterprise-service/webpack.config.js.)
 const { stages } = parseDockerfile(readText('Dockerfile'));
 const runtime = stages[stages.length - 1];
 const ofKind = (stage: Stage, keyword: string) => stage.instructions.filter((each) => each.keyword === keyword);

@@ -1,0 +1,26 @@
+import { ExitCode, isInvalidOptionError } from '@nestjs-reliability/common';
+import { ShutdownService } from '@nestjs-reliability/shutdown';
+import { createApp } from './app.factory';
+import { loadConfig } from './config/app-config';
+import { ConfigError } from './config/config.error';
+import { checkRedisTls } from './connections/redis-tls';
+import { signalReadyToSupervisor } from './supervisor/ready-signal';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  await checkRedisTls(config);
+  const app = await createApp(config);
+  // Owns SIGTERM/SIGINT (instead of enableShutdownHooks): readiness 503, drain, close, wait, hooks, exit.
+  app.get(ShutdownService).attach(app);
+  await app.listen(config.port, '0.0.0.0');
+  void signalReadyToSupervisor(app, config.port);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || isInvalidOptionError(error)) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(ExitCode.InvalidConfig);
+  }
+  process.stderr.write(`Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(ExitCode.Fatal);
+});
