@@ -6,9 +6,6 @@ import { TsidModule, TsidService } from '.';
 import { NodeLease, type NodeLeaseOptions } from './node-lease';
 import { ACQUIRE_SCRIPT } from './node-lease.scripts';
 
-// A real 3-primary Redis Cluster (redis-cli --cluster create) takes a few seconds to form.
-jest.setTimeout(30_000);
-
 describe('NodeLease on a real 3-primary Redis Cluster', () => {
   let cluster: RedisCluster;
   let admin: Cluster;

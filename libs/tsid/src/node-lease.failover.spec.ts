@@ -13,9 +13,6 @@ async function primaryWithReplica(): Promise<{ primary: RedisServer; replica: Re
 const leaseOn = (server: RedisServer, options: { replicaAcks?: number; clock?: () => number } = {}) =>
   new NodeLease({ redis: server.client(), nodeBits: 0, ttlMs: 2_000, maxClockSkewMs: 100, ...options });
 
-// Real replication and an expiring lease: a few seconds each.
-jest.setTimeout(20_000);
-
 describe('TSID lease across a promotion (real primary and replica)', () => {
   it('starts the successor on a promoted replica that missed the last refresh after everything the holder may issue', async () => {
     const { primary, replica } = await primaryWithReplica();
