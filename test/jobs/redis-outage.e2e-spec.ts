@@ -118,7 +118,6 @@ describeWithMongo('job workers when Redis goes away (real service processes, Red
       return read.body?.status === 'active' && read.body;
     });
     expect(active).toMatchObject({ id, provisionedAt: expect.any(String) });
-    expect(await db.client().collection('provisioning_effects').countDocuments({ organizationId: id })).toBe(1);
     // The control that the race happened: the job that ran is the one the stalled request enqueued (it carries the
     // request's id), not one the sweeper added later.
     const started = app.logs().find((line) => line.organizationId === id && line.msg === 'Provisioning started');

@@ -4,6 +4,7 @@ import { isTsidUnavailableError, TsidService } from '@nestjs-reliability/tsid';
 import { type Connection, ConnectionStates, type Model } from 'mongoose';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { isMongoUnavailableError } from '../connections/mongo-unavailable';
+import { rejectAfter } from '../connections/reject-after';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import type { CreateOrganizationDto } from './create-organization.dto';
 import { Organization, type OrganizationStatus } from './organization.schema';
@@ -63,27 +64,21 @@ export class OrganizationsService {
    * still be applied; a lost connection or no selectable server is a 503 too, never a 500.
    */
   private async bounded<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new ServiceUnavailableException({
-              statusCode: 503,
-              error: 'database timeout',
-              message: `MongoDB did not answer within ${this.config.mongodb.operationTimeoutMs} ms.`,
-            }),
-          ),
-        this.config.mongodb.operationTimeoutMs,
-      );
-    });
+    const { operationTimeoutMs } = this.config.mongodb;
     try {
-      return await Promise.race([operation, timedOut]);
+      return await rejectAfter(
+        operation,
+        operationTimeoutMs,
+        () =>
+          new ServiceUnavailableException({
+            statusCode: 503,
+            error: 'database timeout',
+            message: `MongoDB did not answer within ${operationTimeoutMs} ms.`,
+          }),
+      );
     } catch (error) {
       if (isMongoUnavailableError(error)) throw databaseUnavailable();
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

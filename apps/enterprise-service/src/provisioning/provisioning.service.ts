@@ -4,6 +4,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { JobsService } from '@nestjs-reliability/jobs';
 import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
+import { rejectAfter } from '../connections/reject-after';
 import { Organization } from '../organizations/organization.schema';
 import { PROVISIONING_QUEUE, provisioningJobId, type ProvisioningJobData } from './provisioning.constants';
 import { ProvisioningEffect } from './provisioning-effect.schema';
@@ -56,19 +57,12 @@ export class ProvisioningService {
   }
 
   /** A Redis operation, rejected after `ENQUEUE_TIMEOUT_MS` (Redis unreachable, or not answering). */
-  private async bounded<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`)),
-        ENQUEUE_TIMEOUT_MS,
-      );
-    });
-    try {
-      return await Promise.race([operation, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private bounded<T>(operation: Promise<T>): Promise<T> {
+    return rejectAfter(
+      operation,
+      ENQUEUE_TIMEOUT_MS,
+      () => new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`),
+    );
   }
 
   /**
