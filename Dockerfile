@@ -29,14 +29,20 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
   && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=3000 \
+    NODE_COMPILE_CACHE=/app/compile-cache
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/libs ./libs
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+RUN mkdir "$NODE_COMPILE_CACHE" && chown 1000:1000 "$NODE_COMPILE_CACHE"
 # 1000 is `node` in the official image; numeric so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
+# V8's compiled code for the bundle, made here as the user the service runs as (Node keys the cache by uid): a
+# container's first start, every scale-out's, is then as fast as a restart. It is only read at run time, so a
+# read-only root filesystem keeps it; another uid finds no entry and compiles, as without it.
+RUN ["node", "dist/apps/enterprise-service/main.js", "--fill-compile-cache"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/liveness').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

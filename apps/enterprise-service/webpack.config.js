@@ -28,7 +28,11 @@ const SERVICE = './service.js';
 
 module.exports = (options) => ({
   ...options,
-  entry: { main: options.entry, service: options.entry.replace(/main\.ts$/, 'service.ts') },
+  entry: {
+    main: options.entry,
+    // A CommonJS module, so that main.js can require it without starting it (main.ts, `--fill-compile-cache`).
+    service: { import: options.entry.replace(/main\.ts$/, 'service.ts'), library: { type: 'commonjs2' } },
+  },
   output: { ...options.output, filename: options.output.filename.replace(/main\.js$/, '[name].js') },
   // The run-time values, as unbundled; bundled ES modules' `import.meta.dirname` and `.filename` become them too.
   node: { __dirname: 'eval-only', __filename: 'eval-only' },

@@ -7,8 +7,9 @@ import { readText, ROOT, runOk } from './deploy-support';
 import { envOf, execForm, parseDockerfile, type Stage } from './dockerfile';
 
 // No Docker engine runs in CI, so this proves what can be proved without one: the Dockerfile's structure, and
-// a replay of its production-dependency stage and runtime command in a temporary directory: a start command that
-// does not work, or a run-time require the production install cannot satisfy, fails here. (The service's bundle
+// a replay of its production-dependency stage, the runtime stage's own steps (filling V8's compile cache) and its
+// command in a temporary directory: a start command that does not work, a run-time require the production install
+// cannot satisfy, or a compile cache the first start does not use, fails here. (The service's bundle
 // holds its dependencies; importing a dev dependency fails the build, see apps/enterprise-service/webpack.config.js.)
 const { stages } = parseDockerfile(readText('Dockerfile'));
 const runtime = stages[stages.length - 1];
@@ -60,6 +61,14 @@ describe('Dockerfile', () => {
     expect(execForm(single(runtime, 'CMD'))).toEqual(['node', 'dist/apps/enterprise-service/main.js']);
   });
 
+  it("fills V8's compile cache as the user the service runs as, where no run-time volume hides it", () => {
+    const steps = runtime.instructions.map(({ keyword, args }) => `${keyword} ${args}`);
+    const fill = steps.findIndex((step) => step.includes('--fill-compile-cache'));
+    expect(fill).toBeGreaterThan(steps.findIndex((step) => step.startsWith('USER ')));
+    // k8s/ mounts an emptyDir on /tmp, Node's default place for the cache.
+    expect(envOf(runtime).NODE_COMPILE_CACHE).toMatch(/^\/app\//);
+  });
+
   it('checks its health on the liveness path of the contract and exposes the PORT it listens on', () => {
     expect(single(runtime, 'HEALTHCHECK')).toContain('/health/liveness');
     expect(single(runtime, 'EXPOSE')).toBe(envOf(runtime).PORT);
@@ -88,7 +97,7 @@ describe('the runtime stage, replayed outside Docker', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('installs production dependencies with the deps stage commands, then starts and answers liveness', async () => {
+  it('installs production dependencies with the deps stage commands, fills the compile cache, then starts from it and answers liveness', async () => {
     // The build stage's output is this checkout after `npm run build`: `COPY --from=<build> /app/x` copies ROOT/x.
     const fromBuild = (source: string) => join(ROOT, source.replace(/^\/app\/?/, ''));
     // deps stage, in order, in the temp dir: its COPY (from the context or the build), its RUN (npm ci --omit=dev).
@@ -106,8 +115,30 @@ describe('the runtime stage, replayed outside Docker', () => {
       if (stage !== depsStage.name) cpSync(fromBuild(source), join(dir, dest), { recursive: true });
     }
     cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+    // The image's ENV with /app in the temp dir, and the image's own RUN steps after its COPYs (those before them
+    // install OS packages): the compile cache's directory, then filling it.
+    const imageEnv = Object.fromEntries(
+      Object.entries(envOf(runtime)).map(([key, value]) => [key, value.replace(/^\/app(?=\/|$)/, dir)]),
+    );
+    const lastCopy = runtime.instructions.findLastIndex(({ keyword }) => keyword === 'COPY');
+    for (const { keyword, args } of runtime.instructions.slice(lastCopy + 1)) {
+      if (keyword !== 'RUN') continue;
+      const [command, ...commandArgs] = execForm(args) ?? ['sh', '-c', args];
+      runOk(command === 'node' ? process.execPath : command, commandArgs, {
+        cwd: dir,
+        env: { PATH: process.env.PATH, ...imageEnv },
+      });
+    }
     const port = String(await freePort());
-    const env = { PATH: process.env.PATH, HOME: dir, ...envOf(runtime), PORT: port, SHUTDOWN_DRAIN_DELAY_MS: '0' };
+    // NODE_DEBUG_NATIVE: Node says whether V8 accepted the cached code of each module it compiles.
+    const env = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      ...imageEnv,
+      PORT: port,
+      SHUTDOWN_DRAIN_DELAY_MS: '0',
+      NODE_DEBUG_NATIVE: 'COMPILE_CACHE',
+    };
     const [command, ...args] = execForm(single(runtime, 'CMD'))!;
     const child = spawnTracked(command === 'node' ? process.execPath : command, args, { cwd: dir, env });
     let output = '';
@@ -126,6 +157,9 @@ describe('the runtime stage, replayed outside Docker', () => {
       const healthcheck = execForm(single(runtime, 'HEALTHCHECK').replace(/^(--\S+\s+)*CMD\s+/, ''))!;
       const [check, ...checkArgs] = healthcheck;
       runOk(check === 'node' ? process.execPath : check, checkArgs, { cwd: dir, env });
+      // The first start compiled the bundle from the cache the image build filled.
+      const bundle = join(dir, 'dist/apps/enterprise-service/service.js');
+      expect(output).toContain(`V8 code cache for CommonJS ${bundle} was accepted`);
     } finally {
       await killAndWait(child, 'SIGTERM');
     }

@@ -16,11 +16,16 @@ async function main(): Promise<void> {
   void signalReadyToSupervisor(app, config.port);
 }
 
-main().catch((error: unknown) => {
+/** Starts the service; a start-up failure prints one line and exits 78 (invalid configuration) or 1. */
+export function startService(): void {
+  main().catch(exitOnStartupFailure);
+}
+
+function exitOnStartupFailure(error: unknown): never {
   if (error instanceof ConfigError || isInvalidOptionError(error)) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(ExitCode.InvalidConfig);
   }
   process.stderr.write(`Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(ExitCode.Fatal);
-});
+}
