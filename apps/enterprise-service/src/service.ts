@@ -6,7 +6,7 @@ import { ConfigError } from './config/config.error';
 import { checkRedisTls } from './connections/redis-tls';
 import { signalReadyToSupervisor } from './supervisor/ready-signal';
 
-async function main(): Promise<void> {
+async function bootstrap(): Promise<void> {
   const config = loadConfig();
   await checkRedisTls(config);
   const app = await createApp(config);
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
 
 /** Starts the service; a start-up failure prints one line and exits 78 (invalid configuration) or 1. */
 export function startService(): void {
-  main().catch(exitOnStartupFailure);
+  bootstrap().catch(exitOnStartupFailure);
 }
 
 function exitOnStartupFailure(error: unknown): never {
