@@ -33,9 +33,17 @@ module.exports = (options) => ({
     // A CommonJS module, so that main.js can require it without starting it (main.ts, `--fill-compile-cache`).
     service: { import: options.entry.replace(/main\.ts$/, 'service.ts'), library: { type: 'commonjs2' } },
   },
-  output: { ...options.output, filename: options.output.filename.replace(/main\.js$/, '[name].js') },
+  output: {
+    ...options.output,
+    filename: options.output.filename.replace(/main\.js$/, '[name].js'),
+    // Sources as paths from the map's directory (dist/apps/enterprise-service) to the file in the checkout.
+    devtoolModuleFilenameTemplate: '../../../[resource-path]',
+  },
   // The run-time values, as unbundled; bundled ES modules' `import.meta.dirname` and `.filename` become them too.
   node: { __dirname: 'eval-only', __filename: 'eval-only' },
+  // Source maps beside the bundle, read only when asked for: NODE_OPTIONS=--enable-source-maps maps stack traces to
+  // the TypeScript sources and the packages' own files, for ~0.15 s more start-up (Node parses the map at load).
+  devtool: 'source-map',
   externals: [
     ({ request, context }, callback) => {
       if (request === SERVICE) return callback(null, `commonjs ${SERVICE}`);
