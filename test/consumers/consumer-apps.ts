@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, ServiceProcess } from '../support';
@@ -90,10 +90,13 @@ export class ConsumerApp {
     }
   }
 
-  /** `node dist/main.js` in the app's dir, with PORT set to a free port; killed after the test file. */
-  async start(env: Record<string, string> = {}): Promise<ServiceProcess> {
+  /**
+   * `node dist/main.js` in the app's dir, with PORT set to a free port; killed after the test file. `node` is the
+   * binary to run it on (the tests' own Node unless given).
+   */
+  async start(env: Record<string, string> = {}, node = process.execPath): Promise<ServiceProcess> {
     const port = await freePort();
-    const child = spawnTracked(process.execPath, [join(this.dir, 'dist', 'main.js')], {
+    const child = spawnTracked(node, [join(this.dir, 'dist', 'main.js')], {
       cwd: this.dir,
       env: { ...userEnv(), NO_COLOR: '1', ...env, PORT: String(port) },
     });
@@ -145,6 +148,43 @@ export async function installApp(
   if (!existsSync(join(dir, 'dist', 'main.js'))) throw new Error(`${fixture}: tsc wrote no dist/main.js`);
   const seconds = (from: number, to: number) => Math.round((to - from) / 100) / 10;
   return new ConsumerApp(fixture, dir, seconds(started, installed), seconds(installed, performance.now()));
+}
+
+/** The oldest Node our `engines` allow: `>=22.12` is 22.12.0. Read from the root package.json, so tests follow it. */
+export function enginesFloor(): string {
+  const range = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines
+    .node;
+  const floor = /^>=\s*(\d+)\.(\d+)(?:\.(\d+))?$/.exec(range);
+  if (!floor) throw new Error(`engines.node is ${JSON.stringify(range)}: expected ">=major.minor[.patch]"`);
+  return `${floor[1]}.${floor[2]}.${floor[3] ?? 0}`;
+}
+
+/**
+ * Node `version`, fetched once from the npm registry's `node` package into a cache directory (a half-finished
+ * install is redone); resolves to its binary.
+ */
+export async function installNode(version: string): Promise<string> {
+  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  const prefix = join(cache, 'nestjs-reliability', `node-${version}`);
+  const binary = join(prefix, 'node_modules', '.bin', 'node');
+  const installed = async () => {
+    try {
+      return (await run(binary, ['--version'])).stdout.trim() === `v${version}`;
+    } catch {
+      return false;
+    }
+  };
+  if (!(await installed())) {
+    await run(
+      'npm',
+      ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', `node@${version}`],
+      {
+        env: userEnv(),
+      },
+    );
+    if (!(await installed())) throw new Error(`npm installed no Node v${version} at ${binary}`);
+  }
+  return binary;
 }
 
 export function removeDir(dir: string | undefined): void {

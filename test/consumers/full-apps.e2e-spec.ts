@@ -1,25 +1,35 @@
-import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { TsidCodec } from '@nestjs-reliability/tsid';
 import { Queue } from 'bullmq';
 import { promtoolProblems } from '../support/metrics-text';
 import { FakeUpstream } from '../resilience/fake-upstream';
 import { type RedisServer, type ServiceProcess, startRedis, waitFor } from '../support';
-import { type ConsumerApp, installApp, packWorkspaces, removeDir } from './consumer-apps';
+import { type ConsumerApp, enginesFloor, installApp, installNode, packWorkspaces, removeDir } from './consumer-apps';
 
 // Apps made the way `nest new` makes them, outside the repository, installing every package from its packed
 // tarball: Nest 11 CommonJS apps and Nest 12 ES-module apps, each on Express and on Fastify. Each wires every
 // package as its README says (the same source, `fixtures/full-app/src`, with `.js` relative imports that both module
 // systems resolve; only `main.ts` differs) and runs as a real process against a real redis-server and a real HTTP
-// upstream.
+// upstream. Each runs on the tests' Node and on the oldest Node our `engines` allow, where Nest 12's ES modules
+// reach our CommonJS through the first `require(esm)` that is on by default.
 const FIXTURES = ['nest11-express', 'nest11-fastify', 'nest12-express', 'nest12-fastify'];
+const FLOOR = enginesFloor();
+const RUNS = FIXTURES.flatMap((fixture) => [
+  [fixture, process.versions.node],
+  [fixture, FLOOR],
+]);
 const apps = new Map<string, ConsumerApp>();
+const nodes = new Map<string, string>([[process.versions.node, process.execPath]]);
 let workDir: string | undefined;
 let packDir: string | undefined;
 
 beforeAll(async () => {
-  const packed = await packWorkspaces();
+  const [packed, floorNode] = await Promise.all([packWorkspaces(), installNode(FLOOR)]);
+  nodes.set(FLOOR, floorNode);
   packDir = packed.dir;
   workDir = mkdtempSync(join(tmpdir(), 'nr-consumer-apps-'));
   for (const app of await Promise.all(
@@ -92,6 +102,17 @@ async function underLoad(app: ServiceProcess, stop: () => void) {
   return { slow: slowOutcomes, loop };
 }
 
+describe(`Node ${FLOOR}'s warnings`, () => {
+  it("control: it warns when the app's own CommonJS, outside node_modules, requires Nest 12's ES modules", async () => {
+    const dir = apps.get('nest12-express')!.dir;
+    writeFileSync(join(dir, 'dist', 'require-nest.cjs'), "require('@nestjs/common');\n");
+    const { stderr } = await promisify(execFile)(nodes.get(FLOOR)!, [join(dir, 'dist', 'require-nest.cjs')], {
+      cwd: dir,
+    });
+    expect(stderr).toMatch(/ExperimentalWarning: CommonJS module .* is loading ES Module .* using require\(\)/);
+  });
+});
+
 describe("nest11-express under its own jest (nest new's jest 30 and ts-jest, CommonJS)", () => {
   it('loads every package into a Nest testing module without --experimental-vm-modules', async () => {
     const output = await apps.get('nest11-express')!.npm(['test']);
@@ -99,7 +120,7 @@ describe("nest11-express under its own jest (nest new's jest 30 and ts-jest, Com
   });
 });
 
-describe.each(FIXTURES)('%s installed from the packed tarballs', (fixture) => {
+describe.each(RUNS)('%s on Node %s, installed from the packed tarballs', (fixture, version) => {
   let app: ConsumerApp;
   let redis: RedisServer;
   let upstream: FakeUpstream;
@@ -107,7 +128,10 @@ describe.each(FIXTURES)('%s installed from the packed tarballs', (fixture) => {
   let b: ServiceProcess;
 
   const start = () =>
-    app.start({ REDIS_URL: redis.url, UPSTREAM_URL: upstream.url, DRAIN_DELAY_MS: '1000', NODE_ENV: 'production' });
+    app.start(
+      { REDIS_URL: redis.url, UPSTREAM_URL: upstream.url, DRAIN_DELAY_MS: '1000', NODE_ENV: 'production' },
+      nodes.get(version),
+    );
 
   beforeAll(async () => {
     app = apps.get(fixture)!;
@@ -118,6 +142,12 @@ describe.each(FIXTURES)('%s installed from the packed tarballs', (fixture) => {
   });
 
   afterAll(() => upstream?.stop());
+
+  it(`runs on Node ${version}, which prints no warning`, () => {
+    expect(readlinkSync(`/proc/${a.pid}/exe`)).toBe(realpathSync(nodes.get(version)!));
+    // Node 22.12 warns of require(esm) as experimental, except from a module under node_modules, as ours are.
+    expect(a.output().stderr).not.toMatch(/Warning/);
+  });
 
   it('@Retry retries a 503 from the real upstream until it answers, and never a 404', async () => {
     upstream.answerFirst(2, { status: 503 }, { status: 200, body: { name: 'acme' } });
@@ -205,7 +235,9 @@ describe.each(FIXTURES)('%s installed from the packed tarballs', (fixture) => {
     expect(slow.filter((outcome) => outcome !== 'answered')).toEqual([]);
     expect(loop.lost).toBe(0);
     expect(loop.closedByServer).toBe(8);
-    console.log(`[consumers] ${fixture} SIGTERM: 40/40 slow answered; short requests ${JSON.stringify(loop)}`);
+    console.log(
+      `[consumers] ${fixture} on Node ${version} SIGTERM: 40/40 slow answered; short requests ${JSON.stringify(loop)}`,
+    );
   });
 
   it('control: the same load with SIGKILL instead loses requests', async () => {
@@ -214,7 +246,7 @@ describe.each(FIXTURES)('%s installed from the packed tarballs', (fixture) => {
     const { slow, loop } = await underLoad(c, () => c.signal('SIGKILL'));
     expect(slow.filter((outcome) => outcome === 'lost').length).toBeGreaterThan(0);
     console.log(
-      `[consumers] ${fixture} SIGKILL: slow ${slow.filter((o) => o === 'lost').length}/40 lost; short ${JSON.stringify(loop)}`,
+      `[consumers] ${fixture} on Node ${version} SIGKILL: slow ${slow.filter((o) => o === 'lost').length}/40 lost; short ${JSON.stringify(loop)}`,
     );
   });
 
