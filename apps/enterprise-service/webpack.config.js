@@ -41,6 +41,17 @@ module.exports = (options) => ({
   },
   // The run-time values, as unbundled; bundled ES modules' `import.meta.dirname` and `.filename` become them too.
   node: { __dirname: 'eval-only', __filename: 'eval-only' },
+  module: {
+    ...options.module,
+    rules: [
+      ...options.module.rules,
+      // ioredis reads its version from its package.json at run time, a file the bundle has not: written in at build.
+      {
+        test: /[\\/]ioredis[\\/]built[\\/]utils[\\/]index\.js$/,
+        loader: join(__dirname, 'package-json-inline.loader.js'),
+      },
+    ],
+  },
   // Source maps beside the bundle, read only when asked for: NODE_OPTIONS=--enable-source-maps maps stack traces to
   // the TypeScript sources and the packages' own files, for ~0.15 s more start-up (Node parses the map at load).
   devtool: 'source-map',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { GatedProxy, startRedis, startService, waitFor } from '../support';
 import { ROOT, runOk } from './deploy-support';
 
 // The service ships as one bundle (apps/enterprise-service/webpack.config.js); its source maps are what turns a
@@ -21,5 +22,20 @@ describe('the service bundle', () => {
     expect(entry).toMatchObject({
       originalSource: pathToFileURL(join(ROOT, 'apps/enterprise-service/src/http/fastify-request.hooks.ts')).href,
     });
+  });
+
+  it('tells Redis which ioredis it runs, which ioredis reads from a package.json the bundle has not', async () => {
+    const redis = await startRedis();
+    const proxy = await GatedProxy.start(redis.port);
+    proxy.open();
+    try {
+      await startService({ env: { REDIS_URL: proxy.url } });
+      await waitFor('ioredis to send CLIENT SETINFO LIB-VER', () => proxy.sent().includes('LIB-VER'));
+      const { version } = JSON.parse(readFileSync(join(ROOT, 'node_modules/ioredis/package.json'), 'utf8'));
+      // CLIENT SETINFO LIB-VER <version> as RESP; Redis 7.2+ shows it in CLIENT LIST as lib-ver.
+      expect(proxy.sent()).toContain(`$7\r\nSETINFO\r\n$7\r\nLIB-VER\r\n$${version.length}\r\n${version}\r\n`);
+    } finally {
+      await proxy.close();
+    }
   });
 });

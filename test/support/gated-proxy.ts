@@ -10,6 +10,7 @@ export class GatedProxy {
   private gateOpen = false;
   private readonly held: Array<{ socket: Socket; buffered: Buffer[] }> = [];
   private readonly sockets = new Set<Socket>();
+  private readonly forwarded: Buffer[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -33,6 +34,11 @@ export class GatedProxy {
   /** Connections accepted and waiting for the gate. */
   get waiting(): number {
     return this.held.length;
+  }
+
+  /** What clients sent through the gate so far, every connection's bytes in arrival order (latin1). */
+  sent(): string {
+    return Buffer.concat(this.forwarded).toString('latin1');
   }
 
   /** Forwards every held connection, with the bytes it already sent, and every later one. */
@@ -63,6 +69,8 @@ export class GatedProxy {
     const upstream = connect(this.targetPort, '127.0.0.1');
     this.track(upstream);
     for (const chunk of buffered) upstream.write(chunk);
+    this.forwarded.push(...buffered);
+    socket.on('data', (chunk: Buffer) => this.forwarded.push(chunk));
     socket.pipe(upstream).pipe(socket);
     const closeBoth = () => {
       socket.destroy();
