@@ -130,6 +130,30 @@ describeWithMongo('MongoDB failures under a running service (default readiness c
     await db.restart();
     await service.waitForStatus('/health/readiness', 200, 30_000);
   }, 120_000);
+
+  it('a create answered 503 in a stall lands later; retried with its Idempotency-Key it is one organization, without one (the control) two', async () => {
+    const stored = (name: string) => db.client().collection('organizations').countDocuments({ name });
+    db.pause();
+    const [keyed, unkeyed] = await Promise.all([
+      createOrganization(service.url, 'keyed', CLIENT_TIMEOUT_MS, 'stalled-create'),
+      createOrganization(service.url, 'unkeyed', CLIENT_TIMEOUT_MS),
+    ]);
+    expect([keyed.status, unkeyed.status]).toEqual([503, 503]);
+    db.resume();
+    await service.waitForStatus('/health/readiness', 200, 30_000);
+
+    const retried = await createOrganization(service.url, 'keyed', undefined, 'stalled-create');
+    expect(retried.status).toBe(201);
+    expect((await createOrganization(service.url, 'unkeyed')).status).toBe(201);
+    await waitFor(
+      'the stalled write without a key to land beside its retry',
+      async () => (await stored('unkeyed')) === 2,
+    );
+    expect(await stored('keyed')).toBe(1);
+    expect(await db.client().collection('organizations').findOne({ name: 'keyed' })).toMatchObject({
+      _id: retried.body!.id,
+    });
+  }, 60_000);
 });
 
 async function saveErrors(service: ServiceProcess): Promise<number> {

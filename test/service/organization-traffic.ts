@@ -8,12 +8,18 @@ export interface Answer {
   ms: number;
 }
 
-export async function call(url: string, method: 'GET' | 'POST', body?: object, timeoutMs = 10_000): Promise<Answer> {
+export async function call(
+  url: string,
+  method: 'GET' | 'POST',
+  body?: object,
+  timeoutMs = 10_000,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const started = Date.now();
   try {
     const response = await fetch(url, {
       method,
-      headers: body ? { 'content-type': 'application/json' } : {},
+      headers: body ? { 'content-type': 'application/json', ...headers } : headers,
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -30,8 +36,19 @@ export async function call(url: string, method: 'GET' | 'POST', body?: object, t
   }
 }
 
-export const createOrganization = (base: string, name: string, timeoutMs?: number): Promise<Answer> =>
-  call(`${base}/organizations`, 'POST', { name }, timeoutMs);
+export const createOrganization = (
+  base: string,
+  name: string,
+  timeoutMs?: number,
+  idempotencyKey?: string,
+): Promise<Answer> =>
+  call(
+    `${base}/organizations`,
+    'POST',
+    { name },
+    timeoutMs,
+    idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey },
+  );
 
 export const readOrganization = (base: string, id: string, timeoutMs?: number): Promise<Answer> =>
   call(`${base}/organizations/${id}`, 'GET', undefined, timeoutMs);

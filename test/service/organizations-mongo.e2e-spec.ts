@@ -82,6 +82,63 @@ describeWithMongo.each(['fastify', 'express'])('the service on %s with live Mong
     }
   });
 
+  it('names one organization per Idempotency-Key, however often or side by side it is sent; control: without one, each request creates one', async () => {
+    const stored = (name: string) => db.client().collection('organizations').countDocuments({ name });
+    const first = await createOrganization(service.url, 'Once', undefined, `once-${adapter}`);
+    expect(first).toMatchObject({ status: 201, body: { id: expect.stringMatching(TSID), name: 'Once' } });
+    const again = await createOrganization(service.url, 'Once', undefined, `once-${adapter}`);
+    expect(again).toMatchObject({ status: 201, body: { id: first.body!.id, name: 'Once' } });
+
+    const together = await Promise.all(
+      Array.from({ length: 10 }, () => createOrganization(service.url, 'Together', undefined, `together-${adapter}`)),
+    );
+    expect(together.map(({ status }) => status)).toEqual(Array(10).fill(201));
+    expect(new Set(together.map(({ body }) => body!.id)).size).toBe(1);
+    expect([await stored('Once'), await stored('Together')]).toEqual([1, 1]);
+
+    // Provisioned once, and a retry after that answers the organization as it is now.
+    const id = String(together[0].body!.id);
+    await waitFor('the organization to be provisioned', async () => {
+      return (await readOrganization(service.url, id)).body?.status === 'active';
+    });
+    expect(await createOrganization(service.url, 'Together', undefined, `together-${adapter}`)).toMatchObject({
+      status: 201,
+      body: { id, status: 'active' },
+    });
+    expect(await db.client().collection('provisioning_effects').countDocuments({ organizationId: id })).toBe(1);
+
+    expect(await createOrganization(service.url, 'Other', undefined, `once-${adapter}`)).toMatchObject({
+      status: 422,
+      body: { error: 'idempotency key reused', message: expect.stringContaining(`"once-${adapter}"`) },
+    });
+    expect(await stored('Other')).toBe(0);
+
+    await Promise.all([createOrganization(service.url, 'Twice'), createOrganization(service.url, 'Twice')]);
+    expect(await stored('Twice')).toBe(2);
+  });
+
+  it('refuses an Idempotency-Key that is empty, too long, not visible ASCII or sent twice, with 400', async () => {
+    for (const key of ['', 'k'.repeat(256), 'two words', 'cl\u00e9']) {
+      const answer = await createOrganization(service.url, 'Refused', undefined, key);
+      expect([key, answer]).toMatchObject([
+        key,
+        { status: 400, body: { message: expect.stringContaining('Idempotency-Key') } },
+      ]);
+    }
+    const repeated = new Headers({ 'content-type': 'application/json' });
+    repeated.append('idempotency-key', 'a');
+    repeated.append('idempotency-key', 'b');
+    const response = await fetch(`${service.url}/organizations`, {
+      method: 'POST',
+      headers: repeated,
+      body: JSON.stringify({ name: 'Refused' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await db.client().collection('organizations').countDocuments({ name: 'Refused' })).toBe(0);
+    // Control: the longest key allowed is taken.
+    expect((await createOrganization(service.url, 'Allowed', undefined, 'k'.repeat(255))).status).toBe(201);
+  });
+
   it('counts real operations as successes with their durations, and the organizations gauge, promtool-clean', async () => {
     const before = await scrape(service);
     await createOrganization(service.url, 'Counted');

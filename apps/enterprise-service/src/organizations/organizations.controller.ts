@@ -1,7 +1,11 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { isInvalidTsidError, TsidService } from '@nestjs-reliability/tsid';
 import { CreateOrganizationDto } from './create-organization.dto';
 import { OrganizationsService, type OrganizationView } from './organizations.service';
+
+const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+// Visible ASCII: a UUID or any token a client makes. A repeated header arrives joined by ", " and is refused.
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 @Controller('organizations')
 export class OrganizationsController {
@@ -12,8 +16,14 @@ export class OrganizationsController {
 
   @Post()
   @HttpCode(201)
-  create(@Body() body: CreateOrganizationDto): Promise<OrganizationView> {
-    return this.organizations.create(body);
+  create(
+    @Body() body: CreateOrganizationDto,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
+  ): Promise<OrganizationView> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters, sent once.');
+    }
+    return this.organizations.create(body, idempotencyKey);
   }
 
   @Get(':id')

@@ -1,12 +1,21 @@
-import { Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { InjectConnection, InjectModel } from '@nestjs/mongoose';
 import { isTsidUnavailableError, TsidService } from '@nestjs-reliability/tsid';
 import { type Connection, ConnectionStates, type Model } from 'mongoose';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { isDuplicateKeyError } from '../connections/duplicate-key';
 import { isMongoUnavailableError } from '../connections/mongo-unavailable';
 import { rejectAfter } from '../connections/reject-after';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import type { CreateOrganizationDto } from './create-organization.dto';
+import { IdempotencyKey } from './idempotency-key.schema';
 import { Organization, type OrganizationStatus } from './organization.schema';
 
 export interface OrganizationView {
@@ -24,6 +33,7 @@ export class OrganizationsService {
 
   constructor(
     @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
+    @InjectModel(IdempotencyKey.name) private readonly idempotencyKeys: Model<IdempotencyKey>,
     @InjectConnection() private readonly connection: Connection,
     private readonly tsid: TsidService,
     private readonly provisioning: ProvisioningService,
@@ -36,19 +46,58 @@ export class OrganizationsService {
    * answering within the bound) the answer is still 201, and the sweeper enqueues the job once Redis answers.
    * Removing the organization instead would race with a job Redis did accept though its answer came too late,
    * leaving an effect applied for an organization the client was told was refused.
+   *
+   * With an `idempotencyKey`, every request that carries it names one organization, however it is retried: after a
+   * 503 whose write landed later, or side by side. Each is answered 201 with that organization as it is now.
    */
-  async create(input: CreateOrganizationDto): Promise<OrganizationView> {
+  async create(input: CreateOrganizationDto, idempotencyKey?: string): Promise<OrganizationView> {
     this.assertDatabaseAvailable();
-    const created = await this.bounded(this.organizations.create({ _id: this.newId(), name: input.name }));
-    await this.provisioning
-      .enqueue(created._id)
-      .catch((error: Error) =>
-        this.logger.warn(
-          { organizationId: created._id },
-          `Provisioning job not enqueued now (${error.message}); the sweeper enqueues it once Redis answers`,
-        ),
-      );
-    return toView(created.toObject());
+    const id = idempotencyKey === undefined ? this.newId() : await this.idForKey(idempotencyKey, input.name);
+    const organization = await this.insertOnce(id, input.name);
+    if (organization.status === 'provisioning') {
+      await this.provisioning
+        .enqueue(id)
+        .catch((error: Error) =>
+          this.logger.warn(
+            { organizationId: id },
+            `Provisioning job not enqueued now (${error.message}); the sweeper enqueues it once Redis answers`,
+          ),
+        );
+    }
+    return toView(organization);
+  }
+
+  /** The organization id `key` names: the one its first request stored, or a new one stored under it now. */
+  private async idForKey(key: string, name: string): Promise<string> {
+    const id = this.newId();
+    try {
+      await this.bounded(this.idempotencyKeys.create({ _id: key, organizationId: id, name }));
+      return id;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const first = await this.bounded(this.idempotencyKeys.findById(key).lean().exec());
+    if (!first) throw new Error(`Idempotency key ${JSON.stringify(key)} was taken, then removed`);
+    if (first.name !== name) {
+      throw new UnprocessableEntityException({
+        statusCode: 422,
+        error: 'idempotency key reused',
+        message: `Idempotency-Key ${JSON.stringify(key)} was sent before with a different body.`,
+      });
+    }
+    return first.organizationId;
+  }
+
+  /** Stores organization `id`, or reads it back when an earlier request with the same idempotency key stored it. */
+  private async insertOnce(id: string, name: string): Promise<Organization & { _id: string }> {
+    try {
+      return (await this.bounded(this.organizations.create({ _id: id, name }))).toObject();
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const stored = await this.bounded(this.organizations.findById(id).lean().exec());
+      if (!stored) throw error;
+      return stored;
+    }
   }
 
   async findById(id: string): Promise<OrganizationView> {

@@ -4,12 +4,12 @@ import { InjectModel } from '@nestjs/mongoose';
 import { JobsService } from '@nestjs-reliability/jobs';
 import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
+import { isDuplicateKeyError } from '../connections/duplicate-key';
 import { rejectAfter } from '../connections/reject-after';
 import { Organization } from '../organizations/organization.schema';
 import { PROVISIONING_QUEUE, provisioningJobId, type ProvisioningJobData } from './provisioning.constants';
 import { ProvisioningEffect } from './provisioning-effect.schema';
 
-const DUPLICATE_KEY = 11000;
 /** Longest a request waits for its enqueue (Redis unreachable, or not answering); the sweeper enqueues it later. */
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
@@ -79,7 +79,7 @@ export class ProvisioningService {
     try {
       await this.effects.create({ _id: idempotencyKey, organizationId, provisionedAt, execution });
     } catch (error) {
-      if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
       const first = await this.effects.findById(idempotencyKey).lean().exec();
       if (!first) throw error;
       provisionedAt = first.provisionedAt;
