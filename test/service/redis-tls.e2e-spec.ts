@@ -19,13 +19,13 @@ describe('Redis over TLS', () => {
 
   const tsidEnv = { TSID_NODE_BITS: '4', TSID_LEASE_TTL_MS: '1000', TSID_MAX_CLOCK_SKEW_MS: '0' };
 
-  it('leases a node ID and issues IDs through a rediss:// URL with the CA in REDIS_TLS_CA_FILE', async () => {
+  it('leases a node ID, issues IDs and runs its job worker through a rediss:// URL with the CA in REDIS_TLS_CA_FILE', async () => {
     const service = await startService({
       env: {
         ...tsidEnv,
         REDIS_URL: redis.tlsUrl,
         REDIS_TLS_CA_FILE: certs.caFile,
-        HEALTH_READINESS_INCLUDE: 'redis,tsid',
+        HEALTH_READINESS_INCLUDE: 'redis,tsid,jobs',
       },
     });
     await service.waitForStatus('/health/readiness', 200);
@@ -33,6 +33,8 @@ describe('Redis over TLS', () => {
       checks: Record<string, { status: string }>;
     };
     expect(readiness.checks.redis.status).toBe('ok');
+    // BullMQ's connections trust the same CA.
+    expect(readiness.checks.jobs.status).toBe('ok');
     await service.waitForStatus('/ids', 200);
     const response = await fetch(`${service.url}/ids?count=100`);
     expect(response.status).toBe(200);

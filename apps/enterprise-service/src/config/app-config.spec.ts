@@ -120,6 +120,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('refuses a REDIS_URL with a query, which no connection would read, masking its secrets', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://db:6379/0?password=hunter2' })).toThrow(
+      'REDIS_URL is "redis://db:6379/0?password=***"; it takes no query or fragment: the database goes in the path',
+    );
+    // A password holds "?" and "#" percent-encoded.
+    expect(loadConfig({ REDIS_URL: 'redis://u:a%3Fb%23c@db:6379/1' }).redisUrl).toBe('redis://u:a%3Fb%23c@db:6379/1');
+  });
+
   it('never echoes credentials of a rejected URL', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://user:s3cret@host:6379' })).toThrow(
       'REDIS_URL is "http://***@host:6379"; it must be a URL starting with redis:// or rediss://.',

@@ -100,6 +100,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const port = read.integer('PORT', 3000, 1, 65_535);
   const redisUrl = read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  // connections/redis-connection.ts reads the host, port, user, password and database; anything else would be lost.
+  const { search, hash } = new URL(redisUrl);
+  if (search || hash) {
+    throw new ConfigError(
+      'REDIS_URL',
+      maskCredentials(redisUrl),
+      'it takes no query or fragment: the database goes in the path (redis://host:6379/2), the user and password before the host',
+    );
+  }
   // PM2 cluster workers share PORT but each has its own metrics registry: worker i (PM2's NODE_APP_INSTANCE) serves
   // /metrics on METRICS_PORT + i, so Prometheus scrapes every worker (deploy/pm2/prometheus.yml).
   const instance = read.optionalInteger('NODE_APP_INSTANCE', 0, 1_023) ?? 0;

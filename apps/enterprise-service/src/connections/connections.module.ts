@@ -7,7 +7,7 @@ import type { Connection } from 'mongoose';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MongoConnector } from './mongo.connector';
 import { mongooseOptions } from './mongoose-options';
-import { reconnectDelay } from './reconnect-delay';
+import { redisConnectionOptions } from './redis-connection';
 
 /**
  * MongoDB (mongoose) and Redis (ioredis through @liaoliaots/nestjs-redis), both connected in the background:
@@ -37,38 +37,21 @@ export class ConnectionsModule {}
 
 // The wrapper types its factory's arguments as unknown[].
 function redisOptions(config: AppConfig): RedisModuleOptions {
-  const target = config.redisSentinels
-    ? {
-        // ioredis takes the user, password and database from the URL as without Sentinels (one parser, so the database
-        // cannot silently differ) and the host and port from the Sentinels (rediss:// is refused by loadConfig).
-        url: config.redisUrl,
-        sentinels: config.redisSentinels,
-        name: config.redisSentinelName,
-        sentinelRetryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
-        // No `failoverDetector`: its disconnect on +switch-master, arriving while the client is already reconnecting
-        // after the primary died, rejects that connection attempt and ioredis then ends the client for good (seen in
-        // test/tsid/failover.e2e-spec.ts). A dead primary closes the socket and the reconnection asks the Sentinels;
-        // a demoted one answers writes with READONLY: reconnect, which asks them too.
-        reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
-        // A paused primary holds commands without closing the socket; fail them instead of waiting forever. A
-        // partitioned old primary still reachable from here is not left by itself (no failoverDetector, and timeouts
-        // do not reconnect): the TSID lease then stops counting refreshes (IDs answer 503) until the partition heals
-        // and the demoted primary's READONLY sends the client back to the Sentinels (libs/tsid/README.md, "Known
-        // limits").
-        commandTimeout: 2_000,
-      }
-    : { url: config.redisUrl, ...(config.redisTlsCa && { tls: { ca: config.redisTlsCa.pem } }) };
   return {
     readyLog: false,
     errorLog: false,
     config: {
-      ...target,
+      ...redisConnectionOptions(config),
+      // A paused primary holds commands without closing the socket; fail them instead of waiting forever. A
+      // partitioned old primary still reachable from here is not left by itself (no failoverDetector, and timeouts
+      // do not reconnect): the TSID lease then stops counting refreshes (IDs answer 503) until the partition heals
+      // and the demoted primary's READONLY sends the client back to the Sentinels (libs/tsid/README.md, "Known
+      // limits").
+      ...(config.redisSentinels && { commandTimeout: 2_000 }),
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
       // After disconnect(), a socket still open after this is destroyed (the 2 s default holds up exit).
       disconnectTimeout: 200,
-      retryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
       onClientCreated: logRedisState,
     },
   };

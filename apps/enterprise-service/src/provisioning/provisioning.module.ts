@@ -2,9 +2,8 @@ import { BullModule, Processor } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { JobsModule } from '@nestjs-reliability/jobs';
-import type { RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config';
-import { reconnectDelay } from '../connections/reconnect-delay';
+import { redisConnectionOptions } from '../connections/redis-connection';
 import { requestContext } from '../logging/request-context';
 import { Organization, OrganizationSchema } from '../organizations/organization.schema';
 import { PROVISIONING_QUEUE } from './provisioning.constants';
@@ -21,7 +20,7 @@ import { ProvisioningSweeper } from './provisioning.sweeper';
 @Module({})
 export class ProvisioningModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const connection = bullConnection(config.redisUrl);
+    const connection = redisConnectionOptions(config);
     // The worker's settings come from the configuration, so @Processor is applied here rather than on the class.
     Processor(PROVISIONING_QUEUE, {
       connection: { ...connection, maxRetriesPerRequest: null },
@@ -58,19 +57,4 @@ export class ProvisioningModule {
       exports: [ProvisioningService],
     };
   }
-}
-
-/** BullMQ's connection options from `REDIS_URL` (BullMQ takes ioredis options, not a URL). */
-export function bullConnection(redisUrl: string): RedisOptions {
-  const url = new URL(redisUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    username: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    db: Number(url.pathname.slice(1) || 0),
-    tls: url.protocol === 'rediss:' ? {} : undefined,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
-  };
 }

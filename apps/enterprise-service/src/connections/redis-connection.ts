@@ -1,0 +1,41 @@
+import type { RedisOptions } from 'ioredis';
+import type { AppConfig } from '../config/app-config';
+import { reconnectDelay } from './reconnect-delay';
+
+/**
+ * Where and how every Redis connection of the service connects: its own client (TSID leases, locks, leader
+ * election) and BullMQ's queue and worker. One source, so they cannot reach different servers: the same host or
+ * Sentinels, credentials, database and TLS trust. REDIS_URL is parsed here (the configuration refuses query
+ * parameters, which this does not read).
+ */
+export function redisConnectionOptions(config: AppConfig): RedisOptions {
+  const url = new URL(config.redisUrl);
+  const common: RedisOptions = {
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: Number(url.pathname.slice(1) || 0),
+    connectTimeout: 2_000,
+    retryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
+  };
+  if (!config.redisSentinels) {
+    return {
+      ...common,
+      // An IPv6 literal keeps its brackets in URL.hostname.
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(url.port || 6379),
+      ...(url.protocol === 'rediss:' && { tls: config.redisTlsCa ? { ca: config.redisTlsCa.pem } : {} }),
+    };
+  }
+  return {
+    ...common,
+    // The primary's host and port come from the Sentinels (rediss:// is refused with them by loadConfig).
+    sentinels: config.redisSentinels,
+    name: config.redisSentinelName,
+    sentinelRetryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
+    // No `failoverDetector`: its disconnect on +switch-master, arriving while the client is already reconnecting
+    // after the primary died, rejects that connection attempt and ioredis then ends the client for good (seen in
+    // test/tsid/failover.e2e-spec.ts). A dead primary closes the socket and the reconnection asks the Sentinels;
+    // a demoted one answers writes with READONLY: reconnect, which asks them too.
+    reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
+  };
+}
