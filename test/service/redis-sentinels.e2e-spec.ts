@@ -1,55 +1,115 @@
-import { type SentinelGroup, startSentinelGroup, startService, waitFor } from '../support';
+import {
+  makeTlsCertificates,
+  type RedisServer,
+  type SentinelGroup,
+  type ServiceProcess,
+  startSentinelGroup,
+  startService,
+  type TlsCertificates,
+  waitFor,
+} from '../support';
 
-// BullMQ names its connections `bull:<queue name in base64>…`.
+// BullMQ names its connections `bull:<queue name in base64>…`, right after it opens them.
 const PROVISIONING_CLIENTS = `name=bull:${Buffer.from('provisioning').toString('base64')}`;
+const bullMqConnectedTo = (node: RedisServer) =>
+  waitFor(`BullMQ's connections on port ${node.port}`, async () =>
+    (await node.command(['CLIENT', 'LIST'])).includes(PROVISIONING_CLIENTS),
+  );
 
-interface Readiness {
-  checks: Record<string, { status: string }>;
+const SENTINEL_ENV = {
+  TSID_LEASE_REPLICA_ACKS: '1',
+  LOCK_REPLICA_ACKS: '1',
+  TSID_LEASE_TTL_MS: '2000',
+  TSID_MAX_CLOCK_SKEW_MS: '0',
+  HEALTH_READINESS_INCLUDE: 'redis,tsid,jobs',
+};
+
+/**
+ * Every Redis connection of the service (its client: TSID lease, locks; BullMQ's queue and worker) on the primary
+ * the Sentinels name, then, once it dies, on the one they promote. A failover ends each instance with exit 75 (its
+ * TSID lease came from a primary whose latest writes may be gone: libs/tsid/README.md), and the instance the
+ * orchestrator starts in its place finds the promoted primary through the Sentinels.
+ */
+async function followsThePrimary(group: SentinelGroup, start: () => Promise<ServiceProcess>): Promise<void> {
+  const service = await start();
+  const primary = await group.primary();
+  expect(await primary.command(['KEYS', 'sys:tsid:node:*'])).toMatch(/^sys:tsid:node:\d+$/);
+  await bullMqConnectedTo(primary);
+
+  await primary.kill();
+  const promoted = await group.waitForFailover(primary);
+  expect(await service.waitForExit(30_000)).toEqual({ code: 75, signal: null });
+
+  const restarted = await start();
+  expect(await promoted.command(['KEYS', 'sys:tsid:node:*'])).toMatch(/^sys:tsid:node:\d+$/);
+  await bullMqConnectedTo(promoted);
+  await restarted.kill();
 }
 
 /**
- * With REDIS_SENTINELS every Redis connection of the service finds the primary through the Sentinels: its own client
- * (TSID lease, locks) and BullMQ's queue and worker. REDIS_URL's host and port name nothing then, so the test points
- * them at a port where nothing listens.
+ * With REDIS_SENTINELS, REDIS_URL's host and port name nothing, so the tests point them at a port where nothing
+ * listens.
  */
 describe('the service behind Redis Sentinels', () => {
   let group: SentinelGroup;
 
   beforeAll(async () => {
-    group = await startSentinelGroup({ replicas: 1, sentinels: 3 });
+    group = await startSentinelGroup({ replicas: 2, sentinels: 3 });
   });
 
-  it('leases its TSID node ID and runs its job worker on the primary they name, and on the next after a failover', async () => {
-    const service = await startService({
-      env: {
-        REDIS_URL: 'redis://127.0.0.1:9',
-        REDIS_SENTINELS: group.sentinelList,
-        TSID_LEASE_REPLICA_ACKS: '1',
-        LOCK_REPLICA_ACKS: '1',
-        TSID_LEASE_TTL_MS: '1000',
-        HEALTH_READINESS_INCLUDE: 'redis,tsid,jobs',
-      },
-      waitFor: '/health/readiness',
-    });
-    const primary = await group.primary();
-    expect(await primary.command(['KEYS', 'sys:tsid:node:*'])).toMatch(/^sys:tsid:node:\d+$/);
-    expect(await primary.command(['CLIENT', 'LIST'])).toContain(PROVISIONING_CLIENTS);
+  it('leases its TSID node ID and runs its job worker on the primary they name, then on the one they promote', async () => {
+    const start = () =>
+      startService({
+        env: { ...SENTINEL_ENV, REDIS_URL: 'redis://127.0.0.1:9', REDIS_SENTINELS: group.sentinelList },
+        waitFor: '/health/readiness',
+      });
+    await followsThePrimary(group, start);
+  }, 90_000);
+});
 
-    await primary.kill();
-    const promoted = await group.waitForFailover(primary);
-    await waitFor(
-      "BullMQ's connections to reach the promoted primary",
-      async () => (await promoted.command(['CLIENT', 'LIST'])).includes(PROVISIONING_CLIENTS),
-      30_000,
+/**
+ * The same over TLS: rediss:// with Sentinels means TLS to the Sentinels and to the nodes they name, whose TLS ports
+ * are all the Sentinels give out (a plain connection to them fails), every certificate checked against one CA.
+ */
+describe('the service behind Redis Sentinels over TLS', () => {
+  let certs: TlsCertificates;
+  let group: SentinelGroup;
+
+  beforeAll(async () => {
+    certs = makeTlsCertificates();
+    group = await startSentinelGroup({ replicas: 2, sentinels: 3, tls: { ...certs.server, ca: certs.caFile } });
+  });
+
+  const env = (overrides: Record<string, string | undefined> = {}) => ({
+    ...SENTINEL_ENV,
+    REDIS_URL: 'rediss://127.0.0.1:9',
+    REDIS_SENTINELS: group.sentinelList,
+    REDIS_TLS_CA_FILE: certs.caFile,
+    ...overrides,
+  });
+
+  /** The service must stop at start-up with exit 78 and exactly one line on stderr. */
+  const refusedStart = async (overrides: Record<string, string | undefined>): Promise<string> => {
+    const service = await startService({ env: env(overrides), waitFor: null });
+    const { code } = await service.exited;
+    const lines = service.output().stderr.trim().split('\n');
+    expect({ code, lines: lines.length }).toEqual({ code: 78, lines: 1 });
+    return lines[0];
+  };
+
+  it('stops start-up naming REDIS_SENTINELS when no CA given trusts their certificates', async () => {
+    expect(await refusedStart({ REDIS_TLS_CA_FILE: undefined })).toMatch(
+      /^Invalid configuration: REDIS_SENTINELS is "127\.0\.0\.1:\d+,.*"; the TLS certificate of the Redis Sentinel 127\.0\.0\.1 fails verification \(SELF_SIGNED_CERT_IN_CHAIN: .*\); set REDIS_TLS_CA_FILE to the CA that signed it\.$/,
     );
-    await waitFor(
-      'the jobs check to be ok again',
-      async () => {
-        const readiness = (await (await fetch(`${service.url}/health/readiness`)).json()) as Readiness;
-        return readiness.checks.jobs?.status === 'ok';
-      },
-      30_000,
+  });
+
+  it('stops start-up naming REDIS_TLS_CA_FILE when that CA did not sign them', async () => {
+    expect(await refusedStart({ REDIS_TLS_CA_FILE: certs.otherCaFile })).toMatch(
+      /^Invalid configuration: REDIS_TLS_CA_FILE is ".*other-ca\.crt"; the TLS certificate of the Redis Sentinel 127\.0\.0\.1 fails verification \(.*\); is it the CA that signed it\?\.$/,
     );
-    await service.kill();
+  });
+
+  it('leases its TSID node ID and runs its job worker through them, then on the primary they promote', async () => {
+    await followsThePrimary(group, () => startService({ env: env(), waitFor: '/health/readiness' }));
   }, 90_000);
 });

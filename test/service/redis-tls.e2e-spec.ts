@@ -57,7 +57,7 @@ describe('Redis over TLS', () => {
     const url = redis.tlsUrl.replace('rediss://', 'rediss://:hunter2@');
     const { line, service } = await refusedStart({ REDIS_URL: url });
     expect(line).toMatch(
-      /^Invalid configuration: REDIS_URL is "rediss:\/\/\*\*\*@127\.0\.0\.1:\d+"; the Redis server's TLS certificate fails verification \(SELF_SIGNED_CERT_IN_CHAIN: .*\); set REDIS_TLS_CA_FILE to the CA that signed it\.$/,
+      /^Invalid configuration: REDIS_URL is "rediss:\/\/\*\*\*@127\.0\.0\.1:\d+"; the TLS certificate of the Redis server fails verification \(SELF_SIGNED_CERT_IN_CHAIN: .*\); set REDIS_TLS_CA_FILE to the CA that signed it\.$/,
     );
     expect(JSON.stringify(service.output())).not.toContain('hunter2');
   });
@@ -65,7 +65,7 @@ describe('Redis over TLS', () => {
   it('stops start-up naming REDIS_TLS_CA_FILE when that CA did not sign the certificate', async () => {
     const { line } = await refusedStart({ REDIS_URL: redis.tlsUrl, REDIS_TLS_CA_FILE: certs.otherCaFile });
     expect(line).toMatch(
-      /^Invalid configuration: REDIS_TLS_CA_FILE is ".*other-ca\.crt"; the Redis server's TLS certificate fails verification \(.*\); is it the CA that signed it\?\.$/,
+      /^Invalid configuration: REDIS_TLS_CA_FILE is ".*other-ca\.crt"; the TLS certificate of the Redis server fails verification \(.*\); is it the CA that signed it\?\.$/,
     );
   });
 
@@ -74,7 +74,7 @@ describe('Redis over TLS', () => {
     const url = elsewhere.tlsUrl.replace('rediss://', 'rediss://:hunter2@');
     const { line, service } = await refusedStart({ REDIS_URL: url, REDIS_TLS_CA_FILE: certs.caFile });
     expect(line).toMatch(
-      /^Invalid configuration: REDIS_URL is "rediss:\/\/\*\*\*@127\.0\.0\.1:\d+"; the Redis server's TLS certificate is not for host 127\.0\.0\.1: it names DNS:redis\.elsewhere\.test\.$/,
+      /^Invalid configuration: REDIS_URL is "rediss:\/\/\*\*\*@127\.0\.0\.1:\d+"; the TLS certificate of the Redis server is not for host 127\.0\.0\.1: it names DNS:redis\.elsewhere\.test\.$/,
     );
     expect(JSON.stringify(service.output())).not.toContain('hunter2');
   });

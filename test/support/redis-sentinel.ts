@@ -15,11 +15,23 @@ export interface SentinelGroupOptions {
   downAfterMs?: number;
   /** Sentinel's `failover-timeout` (a failed failover is retried after twice this). */
   failoverTimeoutMs?: number;
+  /**
+   * Every node and Sentinel also listens with TLS (`cert`, signed by `ca`), and Sentinels and replicas reach the
+   * nodes through it, so the addresses the Sentinels give out are TLS ports. Plain ports stay for the test's calls.
+   */
+  tls?: { cert: string; key: string; ca: string };
 }
 
 // A replica's full resync starts at once instead of waiting 5 s for more replicas to join it.
 const NODE_ARGS = ['--repl-diskless-sync-delay', '0'];
-const replicaArgs = (primary: RedisServer) => [...NODE_ARGS, '--replicaof', '127.0.0.1', String(primary.port)];
+/** The port the group's nodes and Sentinels reach `node` on: its TLS port in a TLS group. */
+const linkPort = (node: RedisServer) => node.tlsPort ?? node.port;
+const replicaArgs = (nodeArgs: string[], primary: RedisServer) => [
+  ...nodeArgs,
+  '--replicaof',
+  '127.0.0.1',
+  String(linkPort(primary)),
+];
 
 /** One redis-sentinel process with its own (rewritable) config file. */
 class Sentinel {
@@ -29,6 +41,7 @@ class Sentinel {
     readonly port: number,
     private readonly config: string,
     private readonly binary: string,
+    readonly tlsPort?: number,
   ) {}
 
   async launch(): Promise<void> {
@@ -59,19 +72,23 @@ export class SentinelGroup {
     readonly nodes: RedisServer[],
     private readonly sentinels: Sentinel[],
     private readonly dir: string,
+    private readonly nodeArgs: string[],
   ) {}
 
   static async start(options: SentinelGroupOptions = {}): Promise<SentinelGroup> {
     const binary = redisBinary('redis-sentinel');
     const name = options.name ?? 'mymaster';
-    const primary = await startRedis(NODE_ARGS);
+    const { tls } = options;
+    const nodeArgs = tls ? [...NODE_ARGS, '--tls-replication', 'yes'] : NODE_ARGS;
+    const primary = await startRedis(nodeArgs, { tls });
     const replicas = await Promise.all(
-      Array.from({ length: options.replicas ?? 2 }, () => startRedis(replicaArgs(primary))),
+      Array.from({ length: options.replicas ?? 2 }, () => startRedis(replicaArgs(nodeArgs, primary), { tls })),
     );
     const dir = mkdtempSync(join(tmpdir(), 'redis-sentinel-test-'));
     const sentinels = await Promise.all(
       Array.from({ length: options.sentinels ?? 3 }, async (_, i) => {
         const port = await freePort();
+        const tlsPort = tls ? await freePort() : undefined;
         const config = join(dir, `sentinel-${i}.conf`);
         writeFileSync(
           config,
@@ -79,16 +96,26 @@ export class SentinelGroup {
             `port ${port}`,
             'bind 127.0.0.1',
             `dir ${dir}`,
-            `sentinel monitor ${name} 127.0.0.1 ${primary.port} ${Math.floor((options.sentinels ?? 3) / 2) + 1}`,
+            ...(tls
+              ? [
+                  `tls-port ${tlsPort}`,
+                  `tls-cert-file ${tls.cert}`,
+                  `tls-key-file ${tls.key}`,
+                  `tls-ca-cert-file ${tls.ca}`,
+                  'tls-auth-clients no',
+                  'tls-replication yes',
+                ]
+              : []),
+            `sentinel monitor ${name} 127.0.0.1 ${linkPort(primary)} ${Math.floor((options.sentinels ?? 3) / 2) + 1}`,
             `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 1_000}`,
             `sentinel failover-timeout ${name} ${options.failoverTimeoutMs ?? 2_000}`,
             `sentinel parallel-syncs ${name} ${options.replicas ?? 2}`,
           ].join('\n') + '\n',
         );
-        return new Sentinel(port, config, binary);
+        return new Sentinel(port, config, binary, tlsPort);
       }),
     );
-    const group = new SentinelGroup(name, [primary, ...replicas], sentinels, dir);
+    const group = new SentinelGroup(name, [primary, ...replicas], sentinels, dir, nodeArgs);
     started.add(group);
     await group.waitForReplicas(replicas.length, primary);
     await Promise.all(sentinels.map((sentinel) => sentinel.launch()));
@@ -108,9 +135,9 @@ export class SentinelGroup {
     return group;
   }
 
-  /** `host:port,host:port,…` of the Sentinels, as `REDIS_SENTINELS` takes it. */
+  /** `host:port,host:port,…` of the Sentinels, as `REDIS_SENTINELS` takes it (their TLS ports in a TLS group). */
   get sentinelList(): string {
-    return this.sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(',');
+    return this.sentinels.map((sentinel) => `127.0.0.1:${sentinel.tlsPort ?? sentinel.port}`).join(',');
   }
 
   /** The node the Sentinels currently name as primary (asking each until one answers). */
@@ -118,7 +145,7 @@ export class SentinelGroup {
     for (const sentinel of this.sentinels) {
       try {
         const [, port] = (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name)) as [string, string];
-        const node = this.nodes.find((n) => n.port === Number(port));
+        const node = this.nodes.find((n) => linkPort(n) === Number(port));
         if (node) return node;
       } catch {
         // this Sentinel is unreachable; ask the next
@@ -145,9 +172,9 @@ export class SentinelGroup {
    * without replicas, like a restarted primary before the Sentinels noticed it was gone.
    */
   async restart(node: RedisServer, options: { asPrimary?: boolean } = {}): Promise<void> {
-    if (options.asPrimary) return node.restart(NODE_ARGS);
+    if (options.asPrimary) return node.restart(this.nodeArgs);
     await node.kill();
-    await node.start(replicaArgs(await this.primary()));
+    await node.start(replicaArgs(this.nodeArgs, await this.primary()));
   }
 
   /** Waits until the primary (by default the one the Sentinels name) has `count` replicas acknowledging writes. */

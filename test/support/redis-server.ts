@@ -47,6 +47,8 @@ export class RedisServer {
     private args: string[],
     /** With TLS: the port that speaks it (`port` stays plain, for the test's own commands). */
     readonly tlsPort?: number,
+    /** Kept on every launch, whatever `args` a restart gives. */
+    private readonly tlsArgs: string[] = [],
   ) {}
 
   /**
@@ -58,9 +60,13 @@ export class RedisServer {
     const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
     const { tls } = options;
     const tlsPort = tls ? await freePort() : undefined;
-    const tlsArgs = tls ? ['--tls-port', String(tlsPort), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key] : [];
-    const launchArgs = tls ? [...tlsArgs, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no', ...args] : args;
-    const server = new RedisServer(await freePort(), dir, binary, launchArgs, tlsPort);
+    const tlsArgs = tls
+      ? [
+          ...['--tls-port', String(tlsPort), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key],
+          ...['--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'],
+        ]
+      : [];
+    const server = new RedisServer(await freePort(), dir, binary, args, tlsPort, tlsArgs);
     await server.launch();
     return server;
   }
@@ -192,6 +198,7 @@ export class RedisServer {
         'no',
         '--dir',
         this.dir,
+        ...this.tlsArgs,
         ...this.args,
       ],
       {},

@@ -74,15 +74,6 @@ describe('loadConfig', () => {
       'LOCK_REPLICA_ACKS is "0"; with REDIS_SENTINELS it must be ≥ 1',
     ],
     [
-      {
-        REDIS_URL: 'rediss://u:s3cret@h:6380',
-        REDIS_SENTINELS: 's1:26379',
-        TSID_LEASE_REPLICA_ACKS: '1',
-        LOCK_REPLICA_ACKS: '1',
-      },
-      'REDIS_URL is "rediss://***@h:6380"; with REDIS_SENTINELS it must be redis:// (TLS through Sentinels is not',
-    ],
-    [
       { REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' },
       'REDIS_TLS_CA_FILE is "/nonexistent/ca.pem"; it must be a readable PEM file of CA certificates (no such file).',
     ],
@@ -96,11 +87,16 @@ describe('loadConfig', () => {
     ],
     [
       { REDIS_TLS_CA_FILE: __filename },
-      'REDIS_TLS_CA_FILE is "' + __filename + '"; it applies only to a rediss:// REDIS_URL without REDIS_SENTINELS',
+      'REDIS_TLS_CA_FILE is "' + __filename + '"; it applies only to a rediss:// REDIS_URL.',
     ],
     [
-      { REDIS_URL: 'rediss://h:6380', REDIS_SENTINELS: 's1:26379', REDIS_TLS_CA_FILE: __filename },
-      'TLS through Sentinels is not supported yet',
+      {
+        REDIS_SENTINELS: 's1:26379',
+        REDIS_TLS_CA_FILE: __filename,
+        TSID_LEASE_REPLICA_ACKS: '1',
+        LOCK_REPLICA_ACKS: '1',
+      },
+      'REDIS_TLS_CA_FILE is "' + __filename + '"; it applies only to a rediss:// REDIS_URL.',
     ],
     [{ TSID_LEASE_REPLICA_ACKS: '-1' }, 'TSID_LEASE_REPLICA_ACKS is "-1"; it must be an integer from 0 to 100.'],
     [{ DEMO_ENDPOINTS: 'yes' }, 'DEMO_ENDPOINTS is "yes"; it must be one of true, false.'],

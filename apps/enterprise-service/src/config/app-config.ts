@@ -18,11 +18,14 @@ export interface AppConfig {
   httpAdapter: 'fastify' | 'express';
   mongodb: MongoDbConfig;
   redisUrl: string;
-  /** The CA file (and its PEM) a `rediss://` REDIS_URL's certificate is verified against; Node's CAs when unset. */
+  /**
+   * The CA file (and its PEM) the certificates of a `rediss://` REDIS_URL's server (or of the Sentinels and the nodes
+   * they name) are verified against; Node's CAs when unset.
+   */
   redisTlsCa: { file: string; pem: string } | undefined;
   /**
    * When set, the Redis primary is found through these Sentinels instead of `redisUrl`'s host and port; its user,
-   * password and database still apply to the primary (ioredis reads them from the same URL).
+   * password and database still apply to the primary, and `rediss://` means TLS to the Sentinels and the nodes alike.
    */
   redisSentinels: Array<{ host: string; port: number }> | undefined;
   redisSentinelName: string;
@@ -123,7 +126,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const leaderLockTtlMs = read.integer('LEADER_LOCK_TTL_MS', 10_000, 200, MAX_TIMER_MS);
   const leaderIntervalMs = read.integer('LEADER_LOOP_INTERVAL_MS', 1_000, 10, MAX_TIMER_MS);
-  const redisSentinels = readRedisSentinels(read, redisUrl);
+  const redisSentinels = readRedisSentinels(read);
   // Without acknowledged writes, a failover (or an old primary still reachable after one) can hand a node ID in use
   // to another instance (duplicate IDs), or a lock with a fencing token already handed out.
   const acksWithSentinels = (name: string, acks: number): number => {
@@ -235,37 +238,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-/**
- * REDIS_SENTINELS, refused with a `rediss://` REDIS_URL (TLS through Sentinels is not supported: its certificate
- * would silently go unchecked); REDIS_SENTINEL_NAME is refused without it, as it would silently do nothing.
- */
-function readRedisSentinels(read: EnvReader, redisUrl: string): AppConfig['redisSentinels'] {
+/** REDIS_SENTINELS; REDIS_SENTINEL_NAME is refused without it, as it would silently do nothing. */
+function readRedisSentinels(read: EnvReader): AppConfig['redisSentinels'] {
   const sentinels = read.hostPorts('REDIS_SENTINELS');
   const name = read.raw('REDIS_SENTINEL_NAME');
   if (!sentinels && name !== undefined)
     throw new ConfigError('REDIS_SENTINEL_NAME', name, 'it applies only with REDIS_SENTINELS; unset it or set both');
-  if (sentinels && redisUrl.startsWith('rediss:'))
-    throw new ConfigError(
-      'REDIS_URL',
-      maskCredentials(redisUrl),
-      'with REDIS_SENTINELS it must be redis:// (TLS through Sentinels is not supported yet)',
-    );
   return sentinels;
 }
 
 /**
  * Reads REDIS_TLS_CA_FILE once: a missing file or one without a certificate stops start-up instead of failing every
- * TLS handshake. It only applies to a `rediss://` REDIS_URL, so it is refused with any other, and with Sentinels.
+ * TLS handshake. It only applies to a `rediss://` REDIS_URL, so it is refused with any other.
  */
 function readRedisTlsCa(read: EnvReader, redisUrl: string): AppConfig['redisTlsCa'] {
   const file = read.raw('REDIS_TLS_CA_FILE');
   if (file === undefined) return undefined;
-  if (!redisUrl.startsWith('rediss:') || read.raw('REDIS_SENTINELS') !== undefined)
-    throw new ConfigError(
-      'REDIS_TLS_CA_FILE',
-      file,
-      'it applies only to a rediss:// REDIS_URL without REDIS_SENTINELS (TLS through Sentinels is not supported yet)',
-    );
+  if (!redisUrl.startsWith('rediss:'))
+    throw new ConfigError('REDIS_TLS_CA_FILE', file, 'it applies only to a rediss:// REDIS_URL');
   let pem: string | undefined;
   try {
     pem = readFileSync(file, 'utf8');

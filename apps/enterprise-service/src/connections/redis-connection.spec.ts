@@ -41,6 +41,19 @@ describe('redisConnectionOptions', () => {
       db: 2,
     });
     expect(options).not.toHaveProperty('host');
+    expect(options).not.toHaveProperty('tls');
     expect(options.reconnectOnError!(new Error("READONLY You can't write against a read only replica."))).toBe(true);
+  });
+
+  it('with Sentinels and rediss://, speaks TLS to them and to the nodes they name, trusting the same CA', () => {
+    const options = redisConnectionOptions(
+      loadConfig({
+        REDIS_URL: 'rediss://h:1',
+        REDIS_SENTINELS: 's1:26379',
+        TSID_LEASE_REPLICA_ACKS: '1',
+        LOCK_REPLICA_ACKS: '1',
+      }),
+    );
+    expect(options).toMatchObject({ tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true });
   });
 });

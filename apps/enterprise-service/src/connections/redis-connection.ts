@@ -17,18 +17,15 @@ export function redisConnectionOptions(config: AppConfig): RedisOptions {
     connectTimeout: 2_000,
     retryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
   };
+  const tls = url.protocol === 'rediss:' ? { ...(config.redisTlsCa && { ca: config.redisTlsCa.pem }) } : undefined;
   if (!config.redisSentinels) {
-    return {
-      ...common,
-      // An IPv6 literal keeps its brackets in URL.hostname.
-      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: Number(url.port || 6379),
-      ...(url.protocol === 'rediss:' && { tls: config.redisTlsCa ? { ca: config.redisTlsCa.pem } : {} }),
-    };
+    // An IPv6 literal keeps its brackets in URL.hostname.
+    return { ...common, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 6379), tls };
   }
   return {
     ...common,
-    // The primary's host and port come from the Sentinels (rediss:// is refused with them by loadConfig).
+    // The primary's host and port come from the Sentinels; with rediss:// both they and the nodes they name speak TLS.
+    ...(tls && { tls, sentinelTLS: tls, enableTLSForSentinelMode: true }),
     sentinels: config.redisSentinels,
     name: config.redisSentinelName,
     sentinelRetryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),

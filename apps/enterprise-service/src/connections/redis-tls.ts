@@ -25,67 +25,126 @@ const CLIENT_CERTIFICATE_REQUIRED = new Set([
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
   'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
 ]);
-/** A Redis `PING`: under TLS 1.3 a server that requires a client certificate says so only after the handshake. */
-const PING = '*1\r\n$4\r\nPING\r\n';
+/** A command as Redis reads it (RESP). */
+const command = (...args: string[]) =>
+  `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
+/** Under TLS 1.3 a server that requires a client certificate says so only after the handshake: send a command. */
+const PING = command('PING');
+/** `SENTINEL GET-MASTER-ADDR-BY-NAME`'s answer: the primary's host and port. */
+const PRIMARY_ADDRESS = /^\*2\r\n\$\d+\r\n([^\r]*)\r\n\$\d+\r\n(\d+)\r\n/;
+
+type TlsError = NodeJS.ErrnoException & { cert?: { subjectaltname?: string } };
+
+/** Where a certificate came from, for the message: the variable that named the server and how to print it. */
+interface Origin {
+  variable: string;
+  value: string;
+  server: string;
+}
 
 /**
- * One TLS handshake (and a PING) with a `rediss://` REDIS_URL before the app starts. A certificate this client
- * cannot verify (an untrusted CA, a host name it does not cover) or a server that requires a client certificate
- * (mutual TLS is not supported) is a configuration error: start-up stops with exit 78 (which PM2 and systemd
- * treat as "do not restart") and one line naming the variable to fix. An expired or not yet valid certificate is
- * the server's to renew: it is logged as an error and left to the background reconnection, like an unreachable
- * server, so the service recovers by itself once the certificate is renewed.
+ * One TLS handshake (and a command) with each Redis server the service will reach over TLS, before the app starts:
+ * a `rediss://` REDIS_URL's server or, with REDIS_SENTINELS, the first Sentinel that answers and the primary it
+ * names. A certificate this client cannot verify (an untrusted CA, a host name it does not cover) or a server that
+ * requires a client certificate (mutual TLS is not supported) is a configuration error: start-up stops with exit 78
+ * (which PM2 and systemd treat as "do not restart") and one line naming the variable to fix. An expired or not yet
+ * valid certificate is the server's to renew: it is logged as an error and left to the background reconnection,
+ * like an unreachable server, so the service recovers by itself once the certificate is renewed.
  */
 export async function checkRedisTls(config: AppConfig, timeoutMs = 2_000): Promise<void> {
-  if (config.redisSentinels || !config.redisUrl.startsWith('rediss:')) return;
-  const url = new URL(config.redisUrl);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const error = await new Promise<(NodeJS.ErrnoException & { cert?: { subjectaltname?: string } }) | undefined>(
-    (resolve) => {
-      const socket = connect({
-        host,
-        port: Number(url.port || 6379),
-        ca: config.redisTlsCa?.pem,
-        servername: isIP(host) ? undefined : host,
-        timeout: timeoutMs,
-      });
-      const done = (outcome?: NodeJS.ErrnoException) => {
-        socket.destroy();
-        resolve(outcome);
-      };
-      // Any reply (even -NOAUTH) proves the server accepted this client without a certificate.
-      socket.once('secureConnect', () => socket.write(PING));
-      socket.once('data', () => done());
-      socket.once('error', done);
-      socket.once('timeout', () => done());
-    },
-  );
+  if (!config.redisUrl.startsWith('rediss:')) return;
+  const exchange = (host: string, port: number, request: string) => tlsExchange(config, host, port, request, timeoutMs);
+  if (!config.redisSentinels) {
+    const url = new URL(config.redisUrl);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const { error } = await exchange(host, Number(url.port || 6379), PING);
+    const origin = { variable: 'REDIS_URL', value: maskCredentials(config.redisUrl), server: 'the Redis server' };
+    judge(error, config, origin, host);
+    return;
+  }
+  const sentinels = config.redisSentinels.map(({ host, port }) => `${host}:${port}`).join(',');
+  for (const sentinel of config.redisSentinels) {
+    const { error, reply } = await exchange(
+      sentinel.host,
+      sentinel.port,
+      command('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', config.redisSentinelName),
+    );
+    // Unreachable, or no answer in time: ask the next one.
+    if (reply === undefined && !isTlsVerdict(error)) continue;
+    const origin = { variable: 'REDIS_SENTINELS', value: sentinels, server: `the Redis Sentinel ${sentinel.host}` };
+    if (judge(error, config, origin, sentinel.host)) return;
+    // No primary known (yet), or an error answer: the background connection reports it.
+    const primary = PRIMARY_ADDRESS.exec(reply ?? '');
+    if (!primary) return;
+    const [, host, port] = primary;
+    const named = { variable: 'REDIS_SENTINELS', value: sentinels, server: `the Redis primary ${host}:${port}` };
+    judge((await exchange(host, Number(port), PING)).error, config, named, host);
+    return;
+  }
+}
+
+/** Connects with TLS, sends `request` and resolves with the first bytes of the answer, or the error. */
+function tlsExchange(
+  config: AppConfig,
+  host: string,
+  port: number,
+  request: string,
+  timeoutMs: number,
+): Promise<{ error?: TlsError; reply?: string }> {
+  return new Promise((resolve) => {
+    const socket = connect({
+      host,
+      port,
+      ca: config.redisTlsCa?.pem,
+      servername: isIP(host) ? undefined : host,
+      timeout: timeoutMs,
+    });
+    const done = (outcome: { error?: TlsError; reply?: string }) => {
+      socket.destroy();
+      resolve(outcome);
+    };
+    // Any reply (even -NOAUTH) proves the server accepted this client without a certificate.
+    socket.once('secureConnect', () => socket.write(request));
+    socket.once('data', (chunk: Buffer) => done({ reply: chunk.toString('latin1') }));
+    socket.once('error', (error: TlsError) => done({ error }));
+    socket.once('timeout', () => done({}));
+  });
+}
+
+function isTlsVerdict(error: TlsError | undefined): boolean {
+  const code = error?.code ?? '';
+  return VALIDITY_ERRORS.has(code) || CLIENT_CERTIFICATE_REQUIRED.has(code) || VERIFICATION_ERRORS.has(code);
+}
+
+/**
+ * Throws the configuration error `error` means, or logs an expired certificate; true when the TLS handshake did not
+ * go through, so there is nothing further to ask that server.
+ */
+function judge(error: TlsError | undefined, config: AppConfig, origin: Origin, host: string): boolean {
   const code = error?.code;
-  if (!code) return;
-  const redisUrl = maskCredentials(config.redisUrl);
+  if (!code || !isTlsVerdict(error)) return false;
   if (VALIDITY_ERRORS.has(code)) {
     new Logger('Redis').error(
-      `The Redis server's TLS certificate is not valid now (${code}: ${error.message}): every connection fails ` +
-        'until it is renewed (or the clocks agree); retrying in the background',
+      `The TLS certificate of ${origin.server} is not valid now (${code}: ${error.message}): every connection ` +
+        'fails until it is renewed (or the clocks agree); retrying in the background',
     );
-    return;
+    return true;
   }
   if (CLIENT_CERTIFICATE_REQUIRED.has(code))
     throw new ConfigError(
-      'REDIS_URL',
-      redisUrl,
-      `the Redis server requires a client certificate (${code}), and mutual TLS is not supported; ` +
+      origin.variable,
+      origin.value,
+      `${origin.server} requires a client certificate (${code}), and mutual TLS is not supported; ` +
         'set tls-auth-clients to no (or optional) on the server',
     );
-  if (!VERIFICATION_ERRORS.has(code)) return;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
     throw new ConfigError(
-      'REDIS_URL',
-      redisUrl,
-      `the Redis server's TLS certificate is not for host ${host}: it names ${error.cert?.subjectaltname ?? 'no alternative names'}`,
+      origin.variable,
+      origin.value,
+      `the TLS certificate of ${origin.server} is not for host ${host}: it names ${error.cert?.subjectaltname ?? 'no alternative names'}`,
     );
-  const reason = `the Redis server's TLS certificate fails verification (${code}: ${error.message})`;
+  const reason = `the TLS certificate of ${origin.server} fails verification (${code}: ${error.message})`;
   if (config.redisTlsCa)
     throw new ConfigError('REDIS_TLS_CA_FILE', config.redisTlsCa.file, `${reason}; is it the CA that signed it?`);
-  throw new ConfigError('REDIS_URL', redisUrl, `${reason}; set REDIS_TLS_CA_FILE to the CA that signed it`);
+  throw new ConfigError(origin.variable, origin.value, `${reason}; set REDIS_TLS_CA_FILE to the CA that signed it`);
 }
