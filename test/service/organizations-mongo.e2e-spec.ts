@@ -117,6 +117,31 @@ describeWithMongo.each(['fastify', 'express'])('the service on %s with live Mong
     expect(await stored('Twice')).toBe(2);
   });
 
+  it('answers a keyed retry from the key on an instance that cannot issue IDs yet; control: a new request gets 503', async () => {
+    const key = `retry-elsewhere-${adapter}`;
+    const first = await createOrganization(service.url, 'Elsewhere', undefined, key);
+    expect(first).toMatchObject({ status: 201 });
+    // Same MongoDB, an empty Redis of its own: its TSIDs wait out a 31 s quarantine, so it issues none now.
+    const emptyRedis = await startRedis();
+    const fresh = await startService({
+      env: { HTTP_ADAPTER: adapter, MONGODB_URI: db.uri, REDIS_URL: emptyRedis.url },
+      waitFor: '/health/liveness',
+    });
+    try {
+      expect(await createOrganization(fresh.url, 'Elsewhere')).toMatchObject({
+        status: 503,
+        body: { error: 'ids unavailable' },
+      });
+      expect(await createOrganization(fresh.url, 'Elsewhere', undefined, key)).toMatchObject({
+        status: 201,
+        body: { id: first.body!.id, name: 'Elsewhere' },
+      });
+    } finally {
+      await fresh.kill();
+      await emptyRedis.stop();
+    }
+  });
+
   it('refuses an Idempotency-Key that is empty, too long, not visible ASCII or sent twice, with 400', async () => {
     for (const key of ['', 'k'.repeat(256), 'two words', 'cl\u00e9']) {
       const answer = await createOrganization(service.url, 'Refused', undefined, key);

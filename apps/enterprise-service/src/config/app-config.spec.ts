@@ -116,10 +116,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
-  it('refuses a REDIS_URL with a query, which no connection would read, masking its secrets', () => {
+  it('refuses a REDIS_URL with a query or a path other than a database number, masking its secrets', () => {
     expect(() => loadConfig({ REDIS_URL: 'redis://db:6379/0?password=hunter2' })).toThrow(
-      'REDIS_URL is "redis://db:6379/0?password=***"; it takes no query or fragment: the database goes in the path',
+      'REDIS_URL is "redis://db:6379/0?password=***"; its path must be a database number (redis://host:6379/2) and it takes no query or fragment',
     );
+    for (const path of ['/2/', '/x', '/2/3']) {
+      expect(() => loadConfig({ REDIS_URL: `redis://db:6379${path}` })).toThrow('its path must be a database number');
+    }
+    for (const path of ['', '/', '/15'])
+      expect(loadConfig({ REDIS_URL: `redis://db:6379${path}` }).redisUrl).toBeTruthy();
     // A password holds "?" and "#" percent-encoded.
     expect(loadConfig({ REDIS_URL: 'redis://u:a%3Fb%23c@db:6379/1' }).redisUrl).toBe('redis://u:a%3Fb%23c@db:6379/1');
   });

@@ -104,12 +104,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const port = read.integer('PORT', 3000, 1, 65_535);
   const redisUrl = read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
   // connections/redis-connection.ts reads the host, port, user, password and database; anything else would be lost.
-  const { search, hash } = new URL(redisUrl);
-  if (search || hash) {
+  const { pathname, search, hash } = new URL(redisUrl);
+  if (search || hash || !/^(\/\d*)?$/.test(pathname)) {
     throw new ConfigError(
       'REDIS_URL',
       maskCredentials(redisUrl),
-      'it takes no query or fragment: the database goes in the path (redis://host:6379/2), the user and password before the host',
+      'its path must be a database number (redis://host:6379/2) and it takes no query or fragment; the user and password go before the host',
     );
   }
   // PM2 cluster workers share PORT but each has its own metrics registry: worker i (PM2's NODE_APP_INSTANCE) serves

@@ -53,7 +53,7 @@ export class OrganizationsService {
   async create(input: CreateOrganizationDto, idempotencyKey?: string): Promise<OrganizationView> {
     this.assertDatabaseAvailable();
     const id = idempotencyKey === undefined ? this.newId() : await this.idForKey(idempotencyKey, input.name);
-    const organization = await this.insertOnce(id, input.name);
+    const organization = await this.insertOnce(id, input.name, idempotencyKey !== undefined);
     if (organization.status === 'provisioning') {
       await this.provisioning
         .enqueue(id)
@@ -69,15 +69,19 @@ export class OrganizationsService {
 
   /** The organization id `key` names: the one its first request stored, or a new one stored under it now. */
   private async idForKey(key: string, name: string): Promise<string> {
-    const id = this.newId();
-    try {
-      await this.bounded(this.idempotencyKeys.create({ _id: key, organizationId: id, name }));
-      return id;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
+    // Read first: a retry needs no new TSID, so it is answered even while none can be issued.
+    let first = await this.bounded(this.idempotencyKeys.findById(key).lean().exec());
+    if (!first) {
+      const id = this.newId();
+      try {
+        await this.bounded(this.idempotencyKeys.create({ _id: key, organizationId: id, name }));
+        return id;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      first = await this.bounded(this.idempotencyKeys.findById(key).lean().exec());
+      if (!first) throw new Error(`Idempotency key ${JSON.stringify(key)} was taken, then removed`);
     }
-    const first = await this.bounded(this.idempotencyKeys.findById(key).lean().exec());
-    if (!first) throw new Error(`Idempotency key ${JSON.stringify(key)} was taken, then removed`);
     if (first.name !== name) {
       throw new UnprocessableEntityException({
         statusCode: 422,
@@ -88,12 +92,19 @@ export class OrganizationsService {
     return first.organizationId;
   }
 
-  /** Stores organization `id`, or reads it back when an earlier request with the same idempotency key stored it. */
-  private async insertOnce(id: string, name: string): Promise<Organization & { _id: string }> {
+  /**
+   * Stores organization `id`. With `readBackIfStored` (an idempotency key named it) an earlier request may have
+   * stored it already: that one is read back. Otherwise a taken id is an error, never someone else's organization.
+   */
+  private async insertOnce(
+    id: string,
+    name: string,
+    readBackIfStored: boolean,
+  ): Promise<Organization & { _id: string }> {
     try {
       return (await this.bounded(this.organizations.create({ _id: id, name }))).toObject();
     } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
+      if (!readBackIfStored || !isDuplicateKeyError(error)) throw error;
       const stored = await this.bounded(this.organizations.findById(id).lean().exec());
       if (!stored) throw error;
       return stored;
