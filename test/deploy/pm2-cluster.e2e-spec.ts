@@ -7,7 +7,14 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
 import type { Redis } from 'ioredis';
-import { freePort, type RedisServer, startRedis, UNREACHABLE_MONGODB_URI, waitFor } from '../support';
+import {
+  freeConsecutivePorts,
+  freePort,
+  type RedisServer,
+  startRedis,
+  UNREACHABLE_MONGODB_URI,
+  waitFor,
+} from '../support';
 import { spawnTracked } from '../support/child-processes';
 import { metricSamples } from '../support/metrics-text';
 import { ROOT, tool } from './deploy-support';
@@ -224,7 +231,7 @@ module.exports = { apps: [{ ...base, ...${JSON.stringify(appOptions)}, env: { ..
   beforeAll(async () => {
     redis = await startRedis();
     admin = redis.client();
-    main = { name: APP, port: await freePort(), metricsPort: await freePort() };
+    main = { name: APP, port: await freePort(), metricsPort: await freeConsecutivePorts(WORKERS) };
     await startApp(main);
   }, 120_000);
 
@@ -334,7 +341,11 @@ module.exports = { apps: [{ ...base, ...${JSON.stringify(appOptions)}, env: { ..
     // without waiting for any worker's start-up: a second or so, while the request needs IN_FLIGHT_MS to be
     // answered. SIGKILL closes its connection with no response. Were the reload ever slower than IN_FLIGHT_MS, the
     // request would be answered and this test would fail: it cannot pass by luck.
-    const unguarded = { name: `${APP}-unguarded`, port: await freePort(), metricsPort: await freePort() };
+    const unguarded = {
+      name: `${APP}-unguarded`,
+      port: await freePort(),
+      metricsPort: await freeConsecutivePorts(WORKERS),
+    };
     // The same Redis, whose TSID quarantine is over: a Redis of its own would hold these workers unready for 31 s.
     await startApp(
       unguarded,

@@ -1,5 +1,5 @@
 export { killAll, trackedCount } from './child-processes';
-export { freePort } from './free-port';
+export { freeConsecutivePorts, freePort } from './free-port';
 export { GatedProxy } from './gated-proxy';
 export { RedisCluster, startRedisCluster } from './redis-cluster';
 export { RedisServer, startRedis } from './redis-server';
