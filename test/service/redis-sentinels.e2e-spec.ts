@@ -46,6 +46,15 @@ async function followsThePrimary(group: SentinelGroup, start: () => Promise<Serv
   await restarted.kill();
 }
 
+/** The service must stop at start-up with exit 78 and exactly one line on stderr, which it returns. */
+async function refusedStart(env: Record<string, string | undefined>): Promise<string> {
+  const service = await startService({ env, waitFor: null });
+  const { code } = await service.exited;
+  const lines = service.output().stderr.trim().split('\n');
+  expect({ code, lines: lines.length }).toEqual({ code: 78, lines: 1 });
+  return lines[0];
+}
+
 /**
  * With REDIS_SENTINELS, REDIS_URL's host and port name nothing, so the tests point them at a port where nothing
  * listens.
@@ -88,23 +97,16 @@ describe('the service behind Redis Sentinels over TLS', () => {
     ...overrides,
   });
 
-  /** The service must stop at start-up with exit 78 and exactly one line on stderr. */
-  const refusedStart = async (overrides: Record<string, string | undefined>): Promise<string> => {
-    const service = await startService({ env: env(overrides), waitFor: null });
-    const { code } = await service.exited;
-    const lines = service.output().stderr.trim().split('\n');
-    expect({ code, lines: lines.length }).toEqual({ code: 78, lines: 1 });
-    return lines[0];
-  };
+  const refused = (overrides: Record<string, string | undefined>) => refusedStart(env(overrides));
 
   it('stops start-up naming REDIS_SENTINELS when no CA given trusts their certificates', async () => {
-    expect(await refusedStart({ REDIS_TLS_CA_FILE: undefined })).toMatch(
+    expect(await refused({ REDIS_TLS_CA_FILE: undefined })).toMatch(
       /^Invalid configuration: REDIS_SENTINELS is "127\.0\.0\.1:\d+,.*"; the TLS certificate of the Redis Sentinel 127\.0\.0\.1 fails verification \(SELF_SIGNED_CERT_IN_CHAIN: .*\); set REDIS_TLS_CA_FILE to the CA that signed it\.$/,
     );
   });
 
   it('stops start-up naming REDIS_TLS_CA_FILE when that CA did not sign them', async () => {
-    expect(await refusedStart({ REDIS_TLS_CA_FILE: certs.otherCaFile })).toMatch(
+    expect(await refused({ REDIS_TLS_CA_FILE: certs.otherCaFile })).toMatch(
       /^Invalid configuration: REDIS_TLS_CA_FILE is ".*other-ca\.crt"; the TLS certificate of the Redis Sentinel 127\.0\.0\.1 fails verification \(.*\); is it the CA that signed it\?\.$/,
     );
   });
@@ -112,4 +114,34 @@ describe('the service behind Redis Sentinels over TLS', () => {
   it('leases its TSID node ID and runs its job worker through them, then on the primary they promote', async () => {
     await followsThePrimary(group, () => startService({ env: env(), waitFor: '/health/readiness' }));
   }, 90_000);
+});
+
+/** The Sentinels' certificates verify, but the primary they name presents one for another host. */
+describe('the service behind Redis Sentinels over TLS that name a primary with a certificate for another host', () => {
+  let certs: TlsCertificates;
+  let group: SentinelGroup;
+
+  beforeAll(async () => {
+    certs = makeTlsCertificates();
+    group = await startSentinelGroup({
+      replicas: 0,
+      sentinels: 1,
+      tls: { ...certs.server, ca: certs.caFile },
+      nodeCertificate: certs.elsewhere,
+    });
+  });
+
+  it('stops start-up naming REDIS_SENTINELS and the primary, and the host its certificate is for', async () => {
+    const primary = await group.primary();
+    const line = await refusedStart({
+      ...SENTINEL_ENV,
+      REDIS_URL: 'rediss://127.0.0.1:9',
+      REDIS_SENTINELS: group.sentinelList,
+      REDIS_TLS_CA_FILE: certs.caFile,
+    });
+    expect(line).toBe(
+      `Invalid configuration: REDIS_SENTINELS is "${group.sentinelList}"; the TLS certificate of the Redis primary ` +
+        `127.0.0.1:${primary.tlsPort} is not for host 127.0.0.1: it names DNS:redis.elsewhere.test.`,
+    );
+  });
 });

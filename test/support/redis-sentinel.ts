@@ -20,6 +20,8 @@ export interface SentinelGroupOptions {
    * nodes through it, so the addresses the Sentinels give out are TLS ports. Plain ports stay for the test's calls.
    */
   tls?: { cert: string; key: string; ca: string };
+  /** With `tls`: the nodes present this certificate (signed by `tls.ca`) instead of `tls`'s; the Sentinels keep it. */
+  nodeCertificate?: { cert: string; key: string };
 }
 
 // A replica's full resync starts at once instead of waiting 5 s for more replicas to join it.
@@ -79,10 +81,11 @@ export class SentinelGroup {
     const binary = redisBinary('redis-sentinel');
     const name = options.name ?? 'mymaster';
     const { tls } = options;
+    const nodeTls = tls && { ...tls, ...options.nodeCertificate };
     const nodeArgs = tls ? [...NODE_ARGS, '--tls-replication', 'yes'] : NODE_ARGS;
-    const primary = await startRedis(nodeArgs, { tls });
+    const primary = await startRedis(nodeArgs, { tls: nodeTls });
     const replicas = await Promise.all(
-      Array.from({ length: options.replicas ?? 2 }, () => startRedis(replicaArgs(nodeArgs, primary), { tls })),
+      Array.from({ length: options.replicas ?? 2 }, () => startRedis(replicaArgs(nodeArgs, primary), { tls: nodeTls })),
     );
     const dir = mkdtempSync(join(tmpdir(), 'redis-sentinel-test-'));
     const sentinels = await Promise.all(

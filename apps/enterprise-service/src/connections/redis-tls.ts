@@ -44,9 +44,9 @@ interface Origin {
 
 /**
  * One TLS handshake (and a command) with each Redis server the service will reach over TLS, before the app starts:
- * a `rediss://` REDIS_URL's server or, with REDIS_SENTINELS, the first Sentinel that answers and the primary it
- * names. A certificate this client cannot verify (an untrusted CA, a host name it does not cover) or a server that
- * requires a client certificate (mutual TLS is not supported) is a configuration error: start-up stops with exit 78
+ * a `rediss://` REDIS_URL's server or, with REDIS_SENTINELS, the first Sentinel to answer and the primary it names.
+ * A certificate this client cannot verify (an untrusted CA, a host name it does not cover) or a server that requires
+ * a client certificate (mutual TLS is not supported) is a configuration error: start-up stops with exit 78
  * (which PM2 and systemd treat as "do not restart") and one line naming the variable to fix. An expired or not yet
  * valid certificate is the server's to renew: it is logged as an error and left to the background reconnection,
  * like an unreachable server, so the service recovers by itself once the certificate is renewed.
@@ -63,24 +63,26 @@ export async function checkRedisTls(config: AppConfig, timeoutMs = 2_000): Promi
     return;
   }
   const sentinels = config.redisSentinels.map(({ host, port }) => `${host}:${port}`).join(',');
-  for (const sentinel of config.redisSentinels) {
-    const { error, reply } = await exchange(
-      sentinel.host,
-      sentinel.port,
-      command('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', config.redisSentinelName),
-    );
-    // Unreachable, or no answer in time: ask the next one.
-    if (reply === undefined && !isTlsVerdict(error)) continue;
-    const origin = { variable: 'REDIS_SENTINELS', value: sentinels, server: `the Redis Sentinel ${sentinel.host}` };
-    if (judge(error, config, origin, sentinel.host)) return;
-    // No primary known (yet), or an error answer: the background connection reports it.
-    const primary = PRIMARY_ADDRESS.exec(reply ?? '');
-    if (!primary) return;
-    const [, host, port] = primary;
-    const named = { variable: 'REDIS_SENTINELS', value: sentinels, server: `the Redis primary ${host}:${port}` };
-    judge((await exchange(host, Number(port), PING)).error, config, named, host);
-    return;
-  }
+  // All asked at once, the first to answer (or to fail its handshake) used: one unreachable Sentinel costs nothing.
+  const request = command('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', config.redisSentinelName);
+  const first = await Promise.any(
+    config.redisSentinels.map(async (sentinel) => {
+      const outcome = await exchange(sentinel.host, sentinel.port, request);
+      if (outcome.reply === undefined && !isTlsVerdict(outcome.error)) throw new Error('no answer');
+      return { sentinel, ...outcome };
+    }),
+  ).catch(() => undefined);
+  // None reachable: the background connection retries and reports it.
+  if (!first) return;
+  const { sentinel, error, reply } = first;
+  const origin = { variable: 'REDIS_SENTINELS', value: sentinels, server: `the Redis Sentinel ${sentinel.host}` };
+  if (judge(error, config, origin, sentinel.host)) return;
+  // No primary known (yet), or an error answer: the background connection reports it.
+  const primary = PRIMARY_ADDRESS.exec(reply ?? '');
+  if (!primary) return;
+  const [, host, port] = primary;
+  const named = { variable: 'REDIS_SENTINELS', value: sentinels, server: `the Redis primary ${host}:${port}` };
+  judge((await exchange(host, Number(port), PING)).error, config, named, host);
 }
 
 /** Connects with TLS, sends `request` and resolves with the first bytes of the answer, or the error. */
