@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { freePort, SERVICE_MAIN } from '../support';
 
-/** Start-up as a careless operator would configure it: every mistake is exit 78, one line, no secret printed. */
+/**
+ * Start-up as a careless operator would configure it: every mistake is exit 78, one line, no secret printed; a port
+ * another process holds is one line too.
+ */
 describe.each(['fastify', 'express'])('start-up with a careless configuration on %s', (adapter) => {
   let port: string;
   beforeAll(async () => {
@@ -58,4 +62,23 @@ describe.each(['fastify', 'express'])('start-up with a careless configuration on
     expect(lines[0]).not.toContain('hunter2');
     expect(stdout).not.toMatch(/"stack"|Module/);
   });
+
+  // Exit 1, not 78: the process holding the port may be an old instance still draining, so a restart may succeed.
+  it.each(['PORT', 'METRICS_PORT'])(
+    'exits 1 with one line naming %s when another process listens on it',
+    async (variable) => {
+      const holder = createServer();
+      const held = await freePort();
+      await new Promise<void>((resolve) => holder.listen(held, '127.0.0.1', resolve));
+      try {
+        const { status, lines } = start({ [variable]: String(held) });
+        expect({ status, lines }).toEqual({
+          status: 1,
+          lines: [`Start-up failed: ${variable} ${held} (0.0.0.0) is in use by another process`],
+        });
+      } finally {
+        holder.close();
+      }
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { ExitCode, isInvalidOptionError } from '@nestjs-reliability/common';
 import { ShutdownService } from '@nestjs-reliability/shutdown';
 import { createApp } from './app.factory';
-import { loadConfig } from './config/app-config';
+import { type AppConfig, loadConfig } from './config/app-config';
 import { ConfigError } from './config/config.error';
 import { checkRedisTls } from './connections/redis-tls';
 import { signalReadyToSupervisor } from './supervisor/ready-signal';
@@ -12,11 +12,28 @@ async function bootstrap(): Promise<void> {
   const app = await createApp(config);
   // Owns SIGTERM/SIGINT (instead of enableShutdownHooks): readiness 503, drain, close, wait, hooks, exit.
   app.get(ShutdownService).attach(app);
-  await app.listen(config.port, '0.0.0.0');
+  // Listening also starts the metrics port (onApplicationBootstrap).
+  await app.listen(config.port, '0.0.0.0').catch((error: unknown) => {
+    throw portInUse(error, config) ?? error;
+  });
   void signalReadyToSupervisor(app, config.port);
 }
 
-/** Starts the service; a start-up failure prints one line and exits 78 (invalid configuration) or 1. */
+/** A start-up failure that its message explains whole: printed without a stack. */
+class StartupError extends Error {}
+
+/**
+ * A port another process holds, said in one line naming the variable that chose it. Not a configuration error
+ * (exit 78 would stop PM2 and systemd from retrying): the holder may be an old instance still draining.
+ */
+function portInUse(error: unknown, config: AppConfig): StartupError | undefined {
+  const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (code !== 'EADDRINUSE') return undefined;
+  const variable = port === config.port ? 'PORT' : port === config.metrics.port ? 'METRICS_PORT' : 'a port';
+  return new StartupError(`${variable} ${port} (${address}) is in use by another process`);
+}
+
+/** Starts the service; a start-up failure exits 78 (invalid configuration, one line) or 1. */
 export function startService(): void {
   bootstrap().catch(exitOnStartupFailure);
 }
@@ -26,6 +43,12 @@ function exitOnStartupFailure(error: unknown): never {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(ExitCode.InvalidConfig);
   }
-  process.stderr.write(`Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  const detail =
+    error instanceof StartupError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`Start-up failed: ${detail}\n`);
   process.exit(ExitCode.Fatal);
 }
