@@ -1,6 +1,7 @@
 import {
   mongoAvailability,
   type MongoServer,
+  type RedisServer,
   type ServiceProcess,
   startMongo,
   startRedis,
@@ -18,11 +19,11 @@ describeWithMongo.each(['fastify', 'express'])(
   'organization provisioning on %s (real Redis and MongoDB)',
   (adapter) => {
     let db: MongoServer;
+    let redis: RedisServer;
     let service: ServiceProcess;
 
     beforeAll(async () => {
-      const [server, redis] = await Promise.all([startMongo(), startRedis()]);
-      db = server;
+      [db, redis] = await Promise.all([startMongo(), startRedis()]);
       service = await startService({
         env: {
           HTTP_ADAPTER: adapter,
@@ -48,6 +49,8 @@ describeWithMongo.each(['fastify', 'express'])(
         Date.parse(String(created.body!.createdAt)),
       );
       expect(await db.client().collection('provisioning_effects').countDocuments({ organizationId: id })).toBe(1);
+      // Under BullMQ's default prefix, where the jobs of an earlier version of the service are.
+      expect(await redis.command(['EXISTS', 'bull:provisioning:meta'])).toBe('1');
     });
 
     it('logs every line of the job with its id and the id of the request that enqueued it', async () => {

@@ -1,14 +1,14 @@
-import { RedisService } from '@liaoliaots/nestjs-redis';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { HealthModule } from '@nestjs-reliability/health';
 import { LockModule } from '@nestjs-reliability/lock';
 import { MetricsModule } from '@nestjs-reliability/metrics';
 import { ShutdownModule } from '@nestjs-reliability/shutdown';
+import type { Cluster, Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
-import { ConnectionsModule } from './connections/connections.module';
+import { ConnectionsModule, REDIS_CLIENT } from './connections/connections.module';
 import { DemoModule } from './demo/demo.module';
 import { DirectoryModule } from './directory/directory.module';
 import { IdsModule } from './ids/ids.module';
@@ -23,25 +23,25 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         MetricsModule.forRoot(config.metrics),
-        ConnectionsModule,
+        ConnectionsModule.forRoot(config),
         OrganizationsModule.forRoot(config),
         IdsModule,
         DirectoryModule,
         HealthModule.forRootAsync({
-          inject: [getConnectionToken(), RedisService],
-          useFactory: (mongodb: Connection, redis: RedisService) => ({
+          inject: [getConnectionToken(), REDIS_CLIENT],
+          useFactory: (mongodb: Connection, redis: Redis | Cluster) => ({
             service: config.service.name,
             version: config.service.version,
             include: config.health.readinessInclude,
             mongodb: { connection: mongodb },
-            redis: { client: redis.getOrThrow() },
+            redis: { client: redis },
           }),
         }),
         LockModule.forRootAsync({
           isGlobal: true,
-          inject: [RedisService],
-          useFactory: (redis: RedisService) => ({
-            clients: [redis.getOrThrow()],
+          inject: [REDIS_CLIENT],
+          useFactory: (redis: Redis | Cluster) => ({
+            clients: [redis],
             replicaAcks: config.lock.replicaAcks,
           }),
         }),

@@ -1,6 +1,6 @@
 import { checkInteger, checkNumber, InvalidOptionError } from '@nestjs-reliability/common';
 import { getHeapStatistics } from 'node:v8';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 
 const SCOPE = 'HealthModule';
@@ -46,8 +46,8 @@ export interface HealthModuleOptions {
   memory?: false | { heapUsedThresholdMb?: number; critical?: boolean; timeoutMs?: number };
   /** The `mongodb` check: pings this mongoose connection (e.g. injected with `getConnectionToken()`). */
   mongodb?: { connection: Connection; critical?: boolean; timeoutMs?: number };
-  /** The `redis` check: PINGs this ioredis client. Non-critical unless `critical: true`. */
-  redis?: { client: Redis; critical?: boolean; timeoutMs?: number };
+  /** The `redis` check: PINGs this ioredis client (a `Cluster` too). Non-critical unless `critical: true`. */
+  redis?: { client: Redis | Cluster; critical?: boolean; timeoutMs?: number };
   /** Liveness fails when event-loop lag stays above `maxEventLoopLagMs` for `sustainedMs` (default 10000 ms). Off unless set. */
   liveness?: { maxEventLoopLagMs?: number; sustainedMs?: number };
 }
@@ -62,7 +62,7 @@ export interface ResolvedHealthOptions {
   exposeErrorDetails: boolean;
   memory: false | { heapUsedThresholdBytes: number; critical: boolean; timeoutMs: number | undefined };
   mongodb: { connection: Connection; critical: boolean; timeoutMs: number | undefined } | undefined;
-  redis: { client: Redis; critical: boolean; timeoutMs: number | undefined } | undefined;
+  redis: { client: Redis | Cluster; critical: boolean; timeoutMs: number | undefined } | undefined;
   liveness: { maxEventLoopLagMs: number; sustainedMs: number } | undefined;
 }
 

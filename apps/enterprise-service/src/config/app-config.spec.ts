@@ -154,6 +154,31 @@ describe('loadConfig', () => {
     expect(loadConfig({}).redisSentinels).toBeUndefined();
   });
 
+  it('reads a Redis Cluster’s seed nodes; refuses them with Sentinels, a database or TLS', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:7000,[::1]:7001' }).redisClusterNodes).toEqual([
+      { host: 'redis-0', port: 7000 },
+      { host: '::1', port: 7001 },
+    ]);
+    expect(loadConfig({}).redisClusterNodes).toBeUndefined();
+    expect(() =>
+      loadConfig({
+        REDIS_CLUSTER_NODES: 'redis-0:7000',
+        REDIS_SENTINELS: 's:26379',
+        TSID_LEASE_REPLICA_ACKS: '1',
+        LOCK_REPLICA_ACKS: '1',
+      }),
+    ).toThrow('REDIS_CLUSTER_NODES is "redis-0:7000"; it cannot be set with REDIS_SENTINELS; set one of them');
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:7000', REDIS_URL: 'redis://:pw@h:1/2' })).toThrow(
+      'REDIS_URL is "redis://***@h:1/2"; with REDIS_CLUSTER_NODES it takes no database (a Redis Cluster has only database 0)',
+    );
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:7000', REDIS_URL: 'rediss://h:1' })).toThrow(
+      'with REDIS_CLUSTER_NODES it must be redis:// (TLS to a Redis Cluster is not supported)',
+    );
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-0' })).toThrow(
+      'REDIS_CLUSTER_NODES is "redis-0"; "redis-0" is not host:port',
+    );
+  });
+
   it('derives the refresh interval from the lease TTL', () => {
     expect(loadConfig({ TSID_LEASE_TTL_MS: '3000' }).tsid.refreshIntervalMs).toBe(1_000);
   });

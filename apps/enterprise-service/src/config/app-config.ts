@@ -29,6 +29,11 @@ export interface AppConfig {
    */
   redisSentinels: Array<{ host: string; port: number }> | undefined;
   redisSentinelName: string;
+  /**
+   * When set, Redis is a Redis Cluster reached through these seed nodes instead of `redisUrl`'s host and port; its
+   * user and password still apply (a cluster has no databases), and `rediss://` means TLS to every node.
+   */
+  redisClusterNodes: Array<{ host: string; port: number }> | undefined;
   shutdown: { drainDelayMs: number; timeoutMs: number };
   health: { readinessInclude: string[] };
   tsid: {
@@ -127,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const leaderLockTtlMs = read.integer('LEADER_LOCK_TTL_MS', 10_000, 200, MAX_TIMER_MS);
   const leaderIntervalMs = read.integer('LEADER_LOOP_INTERVAL_MS', 1_000, 10, MAX_TIMER_MS);
   const redisSentinels = readRedisSentinels(read);
+  const redisClusterNodes = readRedisClusterNodes(read, redisUrl, redisSentinels !== undefined);
   // Without acknowledged writes, a failover (or an old primary still reachable after one) can hand a node ID in use
   // to another instance (duplicate IDs), or a lock with a fencing token already handed out.
   const acksWithSentinels = (name: string, acks: number): number => {
@@ -170,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl,
     redisTlsCa: readRedisTlsCa(read, redisUrl),
     redisSentinels,
+    redisClusterNodes,
     redisSentinelName: read.string(
       'REDIS_SENTINEL_NAME',
       'mymaster',
@@ -245,6 +252,37 @@ function readRedisSentinels(read: EnvReader): AppConfig['redisSentinels'] {
   if (!sentinels && name !== undefined)
     throw new ConfigError('REDIS_SENTINEL_NAME', name, 'it applies only with REDIS_SENTINELS; unset it or set both');
   return sentinels;
+}
+
+/**
+ * REDIS_CLUSTER_NODES: a Redis Cluster's seed nodes. Refused with REDIS_SENTINELS (a cluster fails over by itself)
+ * and with a database in REDIS_URL (a cluster has only database 0).
+ */
+function readRedisClusterNodes(
+  read: EnvReader,
+  redisUrl: string,
+  withSentinels: boolean,
+): AppConfig['redisClusterNodes'] {
+  const nodes = read.hostPorts('REDIS_CLUSTER_NODES');
+  if (!nodes) return undefined;
+  const value = read.raw('REDIS_CLUSTER_NODES') ?? '';
+  if (withSentinels)
+    throw new ConfigError('REDIS_CLUSTER_NODES', value, 'it cannot be set with REDIS_SENTINELS; set one of them');
+  // Untested here, so not offered: TLS to a cluster also needs the addresses its nodes announce to match certificates.
+  if (redisUrl.startsWith('rediss:'))
+    throw new ConfigError(
+      'REDIS_URL',
+      maskCredentials(redisUrl),
+      'with REDIS_CLUSTER_NODES it must be redis:// (TLS to a Redis Cluster is not supported)',
+    );
+  const database = new URL(redisUrl).pathname.slice(1);
+  if (database !== '' && database !== '0')
+    throw new ConfigError(
+      'REDIS_URL',
+      maskCredentials(redisUrl),
+      'with REDIS_CLUSTER_NODES it takes no database (a Redis Cluster has only database 0)',
+    );
+  return nodes;
 }
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { loadConfig } from '../config/app-config';
-import { redisConnectionOptions } from './redis-connection';
+import { redisClusterOptions, redisConnectionOptions } from './redis-connection';
 
 describe('redisConnectionOptions', () => {
   it("takes REDIS_URL's host, port, user, password (decoded) and database", () => {
@@ -55,5 +55,16 @@ describe('redisConnectionOptions', () => {
       }),
     );
     expect(options).toMatchObject({ tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true });
+  });
+
+  it("on a Redis Cluster, starts from its seed nodes with REDIS_URL's user and password on every node", () => {
+    const { nodes, options } = redisClusterOptions(
+      loadConfig({ REDIS_URL: 'redis://app:p%40ss@ignored:1', REDIS_CLUSTER_NODES: 'n1:7000,n2:7001' }),
+    );
+    expect(nodes).toEqual([
+      { host: 'n1', port: 7000 },
+      { host: 'n2', port: 7001 },
+    ]);
+    expect(options.redisOptions).toMatchObject({ username: 'app', password: 'p@ss' });
   });
 });

@@ -1,18 +1,17 @@
-import type { RedisOptions } from 'ioredis';
+import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { reconnectDelay } from './reconnect-delay';
 
 /**
  * Where and how every Redis connection of the service connects: its own client (TSID leases, locks, leader
- * election) and BullMQ's queue and worker. One source, so they cannot reach different servers: the same host or
- * Sentinels, credentials, database and TLS trust. REDIS_URL is parsed here (the configuration refuses query
- * parameters, which this does not read).
+ * election) and BullMQ's queue and worker. One source, so they cannot reach different servers: the same host,
+ * Sentinels or cluster, credentials, database and TLS trust. REDIS_URL is parsed here (the configuration refuses
+ * query parameters, which this does not read). With REDIS_CLUSTER_NODES see `redisClusterOptions` instead.
  */
 export function redisConnectionOptions(config: AppConfig): RedisOptions {
   const url = new URL(config.redisUrl);
   const common: RedisOptions = {
-    username: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
+    ...credentials(url),
     db: Number(url.pathname.slice(1) || 0),
     connectTimeout: 2_000,
     retryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
@@ -34,5 +33,28 @@ export function redisConnectionOptions(config: AppConfig): RedisOptions {
     // test/tsid/failover.e2e-spec.ts). A dead primary closes the socket and the reconnection asks the Sentinels;
     // a demoted one answers writes with READONLY: reconnect, which asks them too.
     reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
+  };
+}
+
+/**
+ * The seed nodes and settings of a Redis Cluster client (REDIS_CLUSTER_NODES), for the service's client and BullMQ's
+ * alike: REDIS_URL's user and password on every node connection; the cluster finds the rest, follows MOVED and ASK
+ * redirections and a failover's new primary by itself.
+ */
+export function redisClusterOptions(config: AppConfig): { nodes: ClusterNode[]; options: ClusterOptions } {
+  if (!config.redisClusterNodes) throw new Error('redisClusterOptions needs REDIS_CLUSTER_NODES');
+  return {
+    nodes: config.redisClusterNodes,
+    options: {
+      redisOptions: { ...credentials(new URL(config.redisUrl)), connectTimeout: 2_000 },
+      clusterRetryStrategy: (attempt: number) => reconnectDelay(attempt, 5_000),
+    },
+  };
+}
+
+function credentials(url: URL): Pick<RedisOptions, 'username' | 'password'> {
+  return {
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
   };
 }

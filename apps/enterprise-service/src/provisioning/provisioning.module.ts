@@ -1,9 +1,11 @@
 import { BullModule, Processor } from '@nestjs/bullmq';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { JobsModule } from '@nestjs-reliability/jobs';
+import type { ConnectionOptions } from 'bullmq';
+import { Cluster } from 'ioredis';
 import type { AppConfig } from '../config/app-config';
-import { redisConnectionOptions } from '../connections/redis-connection';
+import { redisClusterOptions, redisConnectionOptions } from '../connections/redis-connection';
 import { requestContext } from '../logging/request-context';
 import { Organization, OrganizationSchema } from '../organizations/organization.schema';
 import { PROVISIONING_QUEUE } from './provisioning.constants';
@@ -14,16 +16,15 @@ import { ProvisioningSweeper } from './provisioning.sweeper';
 
 /**
  * Organization provisioning on BullMQ (through @nestjs/bullmq), supervised by `@nestjs-reliability/jobs`. BullMQ
- * has connections of its own (never the service's ioredis client): the worker's wait for jobs with no retry limit
- * (`maxRetriesPerRequest: null`, as BullMQ requires), the queue's fail fast so a request never hangs on Redis.
+ * has connections of its own, never the service's ioredis client (`bullConnections`).
  */
 @Module({})
 export class ProvisioningModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const connection = redisConnectionOptions(config);
+    const connections = bullConnections(config);
     // The worker's settings come from the configuration, so @Processor is applied here rather than on the class.
     Processor(PROVISIONING_QUEUE, {
-      connection: { ...connection, maxRetriesPerRequest: null },
+      connection: connections.worker,
       concurrency: config.jobs.concurrency,
       lockDuration: config.jobs.lockDurationMs,
       stalledInterval: config.jobs.stalledIntervalMs,
@@ -37,7 +38,11 @@ export class ProvisioningModule {
     return {
       module: ProvisioningModule,
       imports: [
-        BullModule.forRoot({ connection: { ...connection, enableOfflineQueue: false, maxRetriesPerRequest: 1 } }),
+        // An explicit `prefix: undefined` would replace BullMQ's default ("bull") and move every key.
+        BullModule.forRoot({
+          connection: connections.queue,
+          ...(connections.prefix && { prefix: connections.prefix }),
+        }),
         BullModule.registerQueue({
           name: PROVISIONING_QUEUE,
           defaultJobOptions: {
@@ -53,8 +58,56 @@ export class ProvisioningModule {
           { name: ProvisioningEffect.name, schema: ProvisioningEffectSchema },
         ]),
       ],
-      providers: [ProvisioningService, ProvisioningProcessor, ProvisioningSweeper],
+      providers: [
+        ProvisioningService,
+        ProvisioningProcessor,
+        ProvisioningSweeper,
+        { provide: ClusterClients, useValue: new ClusterClients(connections.clusters) },
+      ],
       exports: [ProvisioningService],
     };
+  }
+}
+
+/**
+ * BullMQ's connections. From options it opens its own: the worker's wait for jobs with no retry limit
+ * (`maxRetriesPerRequest: null`, as BullMQ requires), the queue's failing fast so a request never hangs on Redis.
+ * BullMQ cannot make a Cluster from options: on Redis Cluster the clients are made here (and closed by
+ * `ClusterClients`), and the prefix carries a hash tag so that every key of a queue lives in one slot.
+ */
+function bullConnections(config: AppConfig): {
+  queue: ConnectionOptions;
+  worker: ConnectionOptions;
+  prefix: string | undefined;
+  clusters: Cluster[];
+} {
+  if (!config.redisClusterNodes) {
+    const connection = redisConnectionOptions(config);
+    return {
+      queue: { ...connection, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+      worker: { ...connection, maxRetriesPerRequest: null },
+      prefix: undefined,
+      clusters: [],
+    };
+  }
+  const { nodes, options } = redisClusterOptions(config);
+  const queue = new Cluster(nodes, {
+    ...options,
+    enableOfflineQueue: false,
+    redisOptions: { ...options.redisOptions, maxRetriesPerRequest: 1 },
+  });
+  const worker = new Cluster(nodes, {
+    ...options,
+    redisOptions: { ...options.redisOptions, maxRetriesPerRequest: null },
+  });
+  return { queue, worker, prefix: '{bull}', clusters: [queue, worker] };
+}
+
+/** The Cluster clients made for BullMQ, which leaves a client it was given open: closed once the app shuts down. */
+class ClusterClients implements OnApplicationShutdown {
+  constructor(private readonly clients: Cluster[]) {}
+
+  onApplicationShutdown(): void {
+    for (const client of this.clients) client.disconnect();
   }
 }

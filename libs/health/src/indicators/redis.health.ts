@@ -1,14 +1,15 @@
 import type { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
- * PINGs an ioredis client the application owns. When the client is not connected it answers down at once
- * instead of queueing a PING behind the reconnection; the reason names the client state, never the host.
+ * PINGs an ioredis client the application owns (a `Cluster` is ready once it knows every slot's primary, and PINGs
+ * one node). When the client is not connected it answers down at once instead of queueing a PING behind the
+ * reconnection; the reason names the client state, never the host.
  */
 export class RedisHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
-    private readonly client: Redis,
+    private readonly client: Redis | Cluster,
   ) {}
 
   async check(key = 'redis'): Promise<HealthIndicatorResult> {
