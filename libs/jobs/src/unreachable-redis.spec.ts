@@ -1,5 +1,5 @@
-import Redis from 'ioredis';
-import { type RedisServer, startRedis } from '../../../test/support';
+import Redis, { Cluster } from 'ioredis';
+import { type RedisServer, startRedis, startRedisCluster } from '../../../test/support';
 import { clientNow, endClient, endWhenUnreachable } from './unreachable-redis';
 
 // Real redis-server and ioredis clients: the point is ioredis's behaviour while it waits to reconnect.
@@ -70,5 +70,50 @@ describe('ending clients that cannot reach Redis', () => {
     expect(await clientNow(new Promise<never>(() => undefined))).toBeUndefined();
     expect(await clientNow(Promise.reject(new Error('ECONNREFUSED')))).toBeUndefined();
     expect(await clientNow(Promise.resolve('client'))).toBe('client');
+  });
+});
+
+// The same for a Cluster client (a BullMQ worker's on Redis Cluster): once it has lost every node it waits to
+// reconnect with no connection at all, and disconnect() alone leaves it so.
+describe('ending Cluster clients that lost every node', () => {
+  /** A Cluster client like a BullMQ worker's, once every node of its cluster is dead: queued commands wait. */
+  const orphanedWorkerLike = async () => {
+    const cluster = await startRedisCluster(3);
+    const client = new Cluster(
+      cluster.nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
+      { redisOptions: { maxRetriesPerRequest: null }, clusterRetryStrategy: () => 60_000 },
+    );
+    client.on('error', () => undefined);
+    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    // Every node connected (the pool connects to a node on its first command), so that each one's death is seen.
+    await Promise.all(client.nodes('master').map((node) => node.ping()));
+    const reconnecting = new Promise<void>((resolve) => client.once('reconnecting', () => resolve()));
+    await Promise.all(cluster.nodes.map((node) => node.kill()));
+    await reconnecting;
+    let settled = false;
+    const pending = client.get('key');
+    pending.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    return { client, pending, settled: () => settled };
+  };
+
+  it('control: disconnect() alone leaves it disconnecting, with its queued command pending', async () => {
+    const { client, settled } = await orphanedWorkerLike();
+    client.disconnect();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect({ status: client.status, settled: settled() }).toEqual({ status: 'disconnecting', settled: false });
+    // Ended as endClient does it: one last connection attempt, made while it is marked as closing.
+    const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+    client.connect().catch(() => undefined);
+    await ended;
+  });
+
+  it('endClient ends it and fails its queued command', async () => {
+    const { client, pending } = await orphanedWorkerLike();
+    await endClient(client);
+    expect(client.status).toBe('end');
+    await expect(pending).rejects.toThrow();
   });
 });

@@ -22,13 +22,16 @@ export async function clientNow<C>(client: Promise<C>): Promise<C | undefined> {
  * Needed because ioredis keeps a command queued while it waits to reconnect, with no limit when
  * `maxRetriesPerRequest` is null (BullMQ's workers), and `disconnect()` alone leaves a client waiting to reconnect
  * with no socket to close: it never ends and its commands (QUIT, the worker's blocking wait) never settle. One last
- * connection attempt made after `disconnect()` ends it, as it is now marked as closing.
+ * connection attempt made after `disconnect()` ends it, as it is now marked as closing. The same holds for a
+ * `Cluster` that lost every node (it shows `disconnecting` after `disconnect()`, where a `Redis` still shows
+ * `reconnecting`), so the status is read before.
  */
 export function endClient(client: RedisClientLike): Promise<void> {
   if (client.status === 'end') return Promise.resolve();
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  const waitingToReconnect = client.status === 'reconnecting';
   client.disconnect();
-  if (client.status === 'reconnecting') client.connect().catch(() => undefined);
+  if (waitingToReconnect) client.connect().catch(() => undefined);
   return ended;
 }
 

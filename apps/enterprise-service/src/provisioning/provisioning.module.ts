@@ -100,6 +100,9 @@ function bullConnections(config: AppConfig): {
     ...options,
     redisOptions: { ...options.redisOptions, maxRetriesPerRequest: null },
   });
+  // They connect now, before BullMQ listens for their errors (it reports them through the queue and worker): until
+  // then ioredis would print an outage's errors to stderr as unhandled.
+  for (const client of [queue, worker]) client.on('error', () => undefined);
   return { queue, worker, prefix: '{bull}', clusters: [queue, worker] };
 }
 
