@@ -157,13 +157,22 @@ export class SentinelGroup {
     throw new Error(`No Sentinel names a primary for ${this.name}.`);
   }
 
-  /** Waits until the Sentinels name a primary other than `previous` and it answers as a primary. */
+  /**
+   * Waits until every Sentinel names the same primary, other than `previous`, and it answers as a primary: one
+   * Sentinel's word is not enough, as a failover that times out is retried and may promote another replica.
+   */
   async waitForFailover(previous: RedisServer, timeoutMs = 20_000): Promise<RedisServer> {
     return waitFor(
-      `the Sentinels to promote a replica in place of port ${previous.port}`,
+      `the Sentinels to agree on a replica promoted in place of port ${previous.port}`,
       async () => {
-        const primary = await this.primary();
-        if (primary === previous) return false;
+        const named = await Promise.all(
+          this.sentinels.map(async (sentinel) => {
+            const [, port] = (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name)) as string[];
+            return this.nodes.find((node) => linkPort(node) === Number(port));
+          }),
+        );
+        const [primary] = named;
+        if (!primary || primary === previous || named.some((node) => node !== primary)) return false;
         return (await primary.command(['ROLE'])).startsWith('master') && primary;
       },
       timeoutMs,
