@@ -31,7 +31,7 @@ export interface AppConfig {
   redisSentinelName: string;
   /**
    * When set, Redis is a Redis Cluster reached through these seed nodes instead of `redisUrl`'s host and port; its
-   * user and password still apply (a cluster has no databases), and `rediss://` means TLS to every node.
+   * user and password still apply (a cluster has no databases; `rediss://` is refused).
    */
   redisClusterNodes: Array<{ host: string; port: number }> | undefined;
   shutdown: { drainDelayMs: number; timeoutMs: number };
