@@ -81,15 +81,17 @@ describeWithMongo('the service on a Redis Cluster', () => {
 });
 
 describeWithMongo('the service on a Redis Cluster that goes away', () => {
-  it('SIGTERM with every node killed under an active job: the job cannot be handed back, exit 70, nothing hangs', async () => {
+  it('every node killed under an active job: the jobs check goes down; SIGTERM: the job cannot be handed back, exit 70, nothing hangs', async () => {
     const [cluster, db] = await Promise.all([startRedisCluster(3), startMongo()]);
     const service = await startOnCluster(cluster, db, { PROVISION_MS: '60000', SHUTDOWN_TIMEOUT_MS: '1000' });
     await createOrganization(service.url, 'mid-job');
     await service.waitForLog(/Provisioning started/);
     await Promise.all(cluster.nodes.map((node) => node.kill()));
-    await waitFor('the redis check to lose the cluster', async () => {
+    // The worker's cluster client still says ready (its connections to idle nodes were never closed): the jobs
+    // check reads the connection to the node serving the queue's slot.
+    await waitFor('the jobs check to lose the node serving the queue', async () => {
       const { body } = await call(`${service.url}/health/readiness`, 'GET');
-      return (body?.checks as Record<string, { status: string }> | undefined)?.redis?.status !== 'ok';
+      return (body?.checks as Record<string, { status: string }> | undefined)?.jobs?.status === 'down';
     });
 
     service.signal('SIGTERM');

@@ -1,5 +1,6 @@
 import type { Job, Worker } from 'bullmq';
 import { type ClaimStatus, claimStatus, recoveryBoundMs } from './claim-status';
+import { type ClusterLike, clusterStatusFor } from './cluster-slot';
 import {
   type BullConnectionLike,
   clientNow,
@@ -101,7 +102,11 @@ export class TrackedWorker {
 
   async claimStatus(): Promise<ClaimStatus> {
     const closing = this.closing !== undefined || this.worker.closing !== undefined;
-    const connection = closing ? undefined : (await clientNow(this.worker.client))?.status;
+    const client = closing ? undefined : await clientNow(this.worker.client);
+    // On Redis Cluster every key of the queue is in one slot (BullMQ requires it): the node serving it is what counts.
+    const connection = client?.isCluster
+      ? clusterStatusFor(client as unknown as ClusterLike, `${this.worker.opts.prefix}:${this.queue}:meta`)
+      : client?.status;
     return claimStatus(this.queue, {
       closing,
       running: this.worker.isRunning(),
