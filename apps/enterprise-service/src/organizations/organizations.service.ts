@@ -69,8 +69,9 @@ export class OrganizationsService {
 
   /** The organization id `key` names: the one its first request stored, or a new one stored under it now. */
   private async idForKey(key: string, name: string): Promise<string> {
+    const stored = () => this.bounded(this.idempotencyKeys.findById(key).lean().exec());
     // Read first: a retry needs no new TSID, so it is answered even while none can be issued.
-    let first = await this.bounded(this.idempotencyKeys.findById(key).lean().exec());
+    let first = await stored();
     if (!first) {
       const id = this.newId();
       try {
@@ -79,7 +80,8 @@ export class OrganizationsService {
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
-      first = await this.bounded(this.idempotencyKeys.findById(key).lean().exec());
+      // Another request stored the key in between.
+      first = await stored();
       if (!first) throw new Error(`Idempotency key ${JSON.stringify(key)} was taken, then removed`);
     }
     if (first.name !== name) {
