@@ -1,6 +1,6 @@
 // Throughput of `GET /demo/ping` with this toolkit's metrics (or the whole reference service) against a bare Nest
 // app with no interceptors, on Fastify and on Express: `node bench/metrics.bench.js [seconds-per-run] [rounds]`.
-// Each candidate is a server process of its own (one core), loaded by autocannon from this process (the other
+// Each candidate is a server process of its own (one core; ping-candidates.ts), loaded by autocannon from this process (the other
 // core); runs alternate between candidates, round after round. Figures: median req/s over the rounds, and the
 // median over rounds of each round's ratio to the bare app (robust to the machine's load drifting between rounds);
 // and the server's CPU time per request, the extra µs over the bare app and the ratio of CPU times (what the
@@ -13,10 +13,7 @@
 // the default candidates with the reference service's components alone or combined (see metrics-bench-app.ts), or
 // with `service:<LOG_LEVEL>[@<another build's main.js>]` (e.g. to compare a build before and after a change).
 'use strict';
-const { spawn } = require('node:child_process');
-const path = require('node:path');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const autocannon = require('autocannon');
 
@@ -24,75 +21,7 @@ const autocannon = require('autocannon');
 const smoke = process.env.BENCH_SMOKE === '1';
 const seconds = Number(process.argv[2] ?? (smoke ? 1 : 5));
 const rounds = Number(process.argv[3] ?? (smoke ? 1 : 5));
-const root = path.resolve(__dirname, '..');
-const serviceMain = path.join(root, 'dist/apps/enterprise-service/main.js');
-
-if (process.argv[2] === '--serve') {
-  const [adapter, variant] = process.argv.slice(3);
-  const started = variant.startsWith('typical:')
-    ? require('./typical-stack-app.ts').startTypicalApp(adapter)
-    : require('./metrics-bench-app.ts').startBenchApp(adapter, variant);
-  started.then((port) => process.send({ port }));
-  return;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
-async function startService(adapter, logLevel, main, stack) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [main], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HTTP_ADAPTER: adapter,
-      DEMO_ENDPOINTS: 'true',
-      LOG_LEVEL: logLevel,
-      TSID_NODE_ID: '1',
-      MONGODB_URI: stack.mongo.uri,
-      REDIS_URL: stack.redis.url,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}/demo/ping`;
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-    if (child.exitCode !== null) throw new Error(`${adapter}/service exited with ${child.exitCode}`);
-    const ok = await fetch(url).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return { child, url };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${adapter}/service did not answer ${url} within 30 s`);
-}
-
-function startServer(adapter, variant, stack) {
-  if (variant.startsWith('service:')) {
-    const [logLevel, main = serviceMain] = variant.slice('service:'.length).split('@');
-    return startService(adapter, logLevel, path.resolve(root, main), stack);
-  }
-  // Log lines go to /dev/null, as the service's do; the port comes back over IPC.
-  const env = variant.startsWith('typical:') ? { ...process.env, BENCH_LOG_LEVEL: variant.slice(8) } : process.env;
-  const child = spawn(
-    process.execPath,
-    ['-r', path.join(__dirname, 'register.js'), __filename, '--serve', adapter, variant],
-    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env },
-  );
-  return new Promise((resolve, reject) => {
-    child.once('message', ({ port }) => resolve({ child, url: `http://127.0.0.1:${port}/demo/ping` }));
-    child.once('exit', (code) => reject(new Error(`${adapter}/${variant} server exited with ${code}`)));
-  });
-}
+const { SERVICE_MAIN, needsLiveStack, startCandidate } = require('./ping-candidates.ts');
 
 // CPU time (user + system) a server process has used, in µs, from /proc (Linux; NaN elsewhere).
 function cpuMicros(pid) {
@@ -122,15 +51,14 @@ async function main() {
   const withService =
     process.env.BENCH_SERVICE === '1' || (process.env.BENCH_SERVICE !== '0' && !process.env.BENCH_VARIANTS);
   if (withService) {
-    if (!fs.existsSync(serviceMain)) throw new Error(`${serviceMain} is missing: run \`npm run build\` first.`);
+    if (!fs.existsSync(SERVICE_MAIN)) throw new Error(`${SERVICE_MAIN} is missing: run \`npm run build\` first.`);
     variants.push('service:info', 'service:warn', 'typical:info', 'typical:warn');
   }
   const adapters = (process.env.BENCH_ADAPTERS ?? 'fastify,express').split(',');
   console.log(
     `metrics bench: GET /demo/ping, autocannon 32 connections, ${seconds} s per run, ${rounds} rounds, ${process.version}, ${os.availableParallelism()} cores`,
   );
-  const needsStack = variants.some((variant) => variant.startsWith('service:'));
-  const stack = needsStack ? await require('./live-stack.ts').startLiveStack() : undefined;
+  const stack = needsLiveStack(variants) ? await require('./live-stack.ts').startLiveStack() : undefined;
   try {
     for (const adapter of adapters) await benchAdapter(adapter, variants, stack);
   } finally {
@@ -140,7 +68,7 @@ async function main() {
 
 async function benchAdapter(adapter, variants, stack) {
   const servers = {};
-  for (const variant of variants) servers[variant] = await startServer(adapter, variant, stack);
+  for (const variant of variants) servers[variant] = await startCandidate(adapter, variant, stack);
   try {
     for (const variant of variants) await load(servers[variant], smoke ? 0.2 : 1); // warm-up: JIT, connection pools
     const results = Object.fromEntries(variants.map((variant) => [variant, []]));
