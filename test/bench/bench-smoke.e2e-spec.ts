@@ -7,6 +7,11 @@ import { join } from 'node:path';
  */
 const FIGURES: Record<string, RegExp[]> = {
   health: [/readiness/],
+  instructions: [
+    /^fastify +bare +[\d.]+k instructions\/request +ratio 1\.000/m,
+    /^fastify +metrics +[\d.]+k instructions\/request +ratio \d\.\d{3}/m,
+    /^fastify +metrics: grew most over bare Nest/m,
+  ],
   latency: [
     /^ +\d+ +\d+ +0 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +(met|MISSED)/m,
     /directory +p50 +[\d.]+ p95/,
