@@ -1,7 +1,7 @@
 // User-space instructions per request of `GET /demo/ping`, counted by valgrind's callgrind, for the candidates of
 // metrics.bench.js (ping-candidates.ts): bare Nest, the metrics alone, the reference service at warn and info and the
 // typical stack at both levels, on Fastify and Express. On these machines req/s and CPU time swing by a third between
-// rounds of the same candidate; instruction counts repeat within about 5 %, so they show what a change costs a
+// rounds of the same candidate; instruction counts repeat within about 7 %, so they show what a change costs a
 // request, and where. The kernel's share (the socket's reads and writes, the same for every candidate) is not
 // counted, so these ratios sit below the req/s ones.
 // Each server runs under callgrind with counting off (start-up is ten times slower) and takes a warm-up (JIT); then
@@ -58,6 +58,14 @@ async function main(): Promise<void> {
 
 async function count(adapter: string, variant: string, stack: LiveStack | undefined): Promise<Count> {
   const dir = mkdtempSync(path.join(tmpdir(), 'callgrind-'));
+  try {
+    return await countIn(dir, adapter, variant, stack);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function countIn(dir: string, adapter: string, variant: string, stack: LiveStack | undefined): Promise<Count> {
   const { child, url } = await startCandidate(adapter, variant, stack, {
     wrapper: ['valgrind', '-q', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${dir}/dump.%p`],
     // A young generation of fixed size: V8 sizes it by timing heuristics that valgrind's slowness skews from run to
@@ -108,7 +116,6 @@ async function count(adapter: string, variant: string, stack: LiveStack | undefi
     return { perRequest: median.perRequest, byFunction };
   } finally {
     child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
     rmSync(`/tmp/perf-${pid}.map`, { force: true });
   }
 }
@@ -174,17 +181,14 @@ function ownCosts(dump: string, perfMapFile: string): Map<string, number> {
       if (cost) byId.set(current, (byId.get(current) ?? 0) + Number(cost[1]));
     }
   }
-  const jitNames = namesFromPerfMap(
-    [...byId.keys()]
-      .map((id) => (names.get(id) ?? id).replace(/'\d+$/, ''))
-      .filter((name) => /^0x[0-9a-f]+$/.test(name)),
-    perfMapFile,
-  );
+  // `'2` marks a recursion level.
+  const callgrindNames = new Map([...byId.keys()].map((id) => [id, (names.get(id) ?? id).replace(/'\d+$/, '')]));
+  const isAddress = (name: string): boolean => /^0x[0-9a-f]+$/.test(name);
+  const jitNames = namesFromPerfMap([...callgrindNames.values()].filter(isAddress), perfMapFile);
   const byName = new Map<string, number>();
   for (const [id, own] of byId) {
-    // `'2` marks a recursion level.
-    const callgrindName = (names.get(id) ?? id).replace(/'\d+$/, '');
-    const name = /^0x[0-9a-f]+$/.test(callgrindName)
+    const callgrindName = callgrindNames.get(id)!;
+    const name = isAddress(callgrindName)
       ? (jitNames.get(callgrindName) ?? 'JIT code not in the perf map')
       : nativeName(callgrindName);
     byName.set(name, (byName.get(name) ?? 0) + own);

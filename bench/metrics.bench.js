@@ -1,10 +1,10 @@
 // Throughput of `GET /demo/ping` with this toolkit's metrics (or the whole reference service) against a bare Nest
 // app with no interceptors, on Fastify and on Express: `node bench/metrics.bench.js [seconds-per-run] [rounds]`.
-// Each candidate is a server process of its own (one core; ping-candidates.ts), loaded by autocannon from this process (the other
-// core); runs alternate between candidates, round after round. Figures: median req/s over the rounds, and the
-// median over rounds of each round's ratio to the bare app (robust to the machine's load drifting between rounds);
-// and the server's CPU time per request, the extra µs over the bare app and the ratio of CPU times (what the
-// throughput ratio would be on an idle machine where the server is CPU-bound).
+// Each candidate is a server process of its own (one core; ping-candidates.ts), loaded by autocannon from this
+// process (the other core); runs alternate between candidates, round after round. Figures: median req/s over the
+// rounds, and the median over rounds of each round's ratio to the bare app (robust to the machine's load drifting
+// between rounds); and the server's CPU time per request, the extra µs over the bare app and the ratio of CPU times
+// (what the throughput ratio would be on an idle machine where the server is CPU-bound).
 // The built reference service (`npm run build` first; `BENCH_SERVICE=0` leaves it out) runs with
 // DEMO_ENDPOINTS=true at LOG_LEVEL=info (access log on) and LOG_LEVEL=warn (off), healthy: on a live redis-server
 // and FerretDB (or MONGODB_URI), as in production (with them unreachable it would spend ~3 % of its core

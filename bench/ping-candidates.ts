@@ -4,11 +4,12 @@
 // the live stack (live-stack.ts) with DEMO_ENDPOINTS=true.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../test/support';
+import { freePort, SERVICE_MAIN } from '../test/support';
 import type { LiveStack } from './live-stack';
 
+export { SERVICE_MAIN };
+
 const root = path.resolve(__dirname, '..');
-export const SERVICE_MAIN = path.join(root, 'dist/apps/enterprise-service/main.js');
 
 export interface Candidate {
   child: ChildProcess;
